@@ -1,0 +1,80 @@
+# holo86 — see README.md. `make` builds ./holo86; `make test` installs
+# missing Debian packages, builds and runs every test.
+
+CC      ?= gcc
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -I. -MMD -MP
+LDLIBS  += -lz
+SAN     :=
+
+CORE_SRCS := $(wildcard cpu/*.c mmu/*.c devices/*.c jit/*.c)
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+FRONT_SRCS := $(wildcard frontend/*.c)
+FRONT_OBJS := $(FRONT_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libholo86.a
+
+.PHONY: all deps test asan sst bench bench-cpu decoder-check clean run-demo
+all: holo86
+
+holo86: $(BUILD)/holo86
+	cp $< $@
+
+$(BUILD)/holo86: $(FRONT_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(LIB): $(CORE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+
+# Tests ---------------------------------------------------------------------
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(BUILD)/sst-runner: $(BUILD)/tests/sst/sst_runner.o $(LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -ljson-c $(LDLIBS)
+
+$(BUILD)/decoder-vs-capstone: $(BUILD)/tests/decoder/decoder_vs_capstone.o $(LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcapstone $(LDLIBS)
+
+$(BUILD)/bench-cpu: $(BUILD)/bench/bench_cpu.o $(LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+SST_DIR ?= ../shared/conformance/sst-80286
+TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone
+
+deps:
+	@tools/deps.sh
+
+test: deps
+	$(MAKE) all $(TEST_BINS)
+	@BUILD=$(BUILD) SST_DIR=$(SST_DIR) tests/run_all.sh
+
+sst: $(BUILD)/sst-runner
+	$(BUILD)/sst-runner $(SST_DIR)
+
+decoder-check: $(BUILD)/decoder-vs-capstone
+	$(BUILD)/decoder-vs-capstone
+
+bench: bench-cpu
+bench-cpu: $(BUILD)/bench-cpu
+	$(BUILD)/bench-cpu
+
+asan: deps
+	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  CFLAGS="-O1 -g" all build-asan/unit-tests build-asan/sst-runner build-asan/decoder-vs-capstone
+	@BUILD=build-asan SST_DIR=$(SST_DIR) UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run_all.sh
+
+run-demo: holo86
+	./holo86 --demo
+
+clean:
+	rm -rf build build-asan holo86
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,32 @@
+/* The decoded-block cache. A block is a run of decoded instructions that
+ * starts at one physical address and ends at a control transfer, a
+ * mode-changing instruction, the end of the page or a size cap. Blocks are
+ * keyed by physical address plus the CPU mode the decoding depends on, and
+ * are dropped when their page is written (self-modifying code). The JIT
+ * will translate the same blocks. */
+#ifndef HOLO86_BLOCKS_H
+#define HOLO86_BLOCKS_H
+
+#include "cpu/decode.h"
+
+#define BLOCK_MAX_INSNS 64
+
+typedef struct Block {
+  uint32_t phys;       /* physical address of the first byte */
+  uint32_t mode;       /* block_mode() at decode time */
+  uint32_t page[2];    /* physical pages the bytes came from */
+  uint32_t gen[2];     /* their write generations at decode time */
+  uint32_t n;          /* instructions */
+  Insn insn[];
+} Block;
+
+typedef struct BlockCache BlockCache;
+
+BlockCache *blocks_new(Cpu *c);
+void blocks_free(BlockCache *bc);
+void blocks_flush(BlockCache *bc);
+/* The block at CS:EIP, decoded now if absent or stale. May fault (fetch
+ * beyond the CS limit, an instruction over 15 bytes). */
+const Block *blocks_lookup(Cpu *c);
+
+#endif

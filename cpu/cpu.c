@@ -1,0 +1,203 @@
+/* CPU lifecycle, the execution loop, faults and segment loads. */
+#include "cpu/cpu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/blocks.h"
+#include "cpu/exec.h"
+#include "mmu/physmem.h"
+
+Cpu *cpu_new(struct PhysMem *mem, struct IoBus *io) {
+  decode_init();
+  Cpu *c = calloc(1, sizeof *c);
+  if (!c) {
+    fprintf(stderr, "holo86: out of memory\n");
+    exit(1);
+  }
+  c->mem = mem;
+  c->io = io;
+  c->blocks = blocks_new(c);
+  cpu_reset(c);
+  return c;
+}
+
+void cpu_free(Cpu *c) {
+  if (!c) return;
+  blocks_free(c->blocks);
+  free(c);
+}
+
+static void load_real_seg(Segment *s, uint16_t sel) {
+  s->sel = sel;
+  s->base = (uint32_t)sel << 4;
+}
+
+void cpu_reset(Cpu *c) {
+  memset(c->r, 0, sizeof c->r);
+  c->r[EDX] = 0x0633; /* family 6, model 3, stepping 3: a Pentium II */
+  c->flags = 0x2;
+  c->lf.op = LF_NONE;
+  for (int i = 0; i < SEG_COUNT; i++) {
+    load_real_seg(&c->seg[i], 0);
+    c->seg[i].limit = 0xFFFF;
+    c->seg[i].attr = 0x93; /* present, writable data, accessed */
+  }
+  c->seg[SEG_CS].sel = 0xF000;
+  c->seg[SEG_CS].base = 0xFFFF0000u;
+  c->seg[SEG_CS].attr = 0x9B;
+  c->eip = 0xFFF0;
+  memset(c->cr, 0, sizeof c->cr);
+  c->cr[0] = 0x60000010; /* CD, NW, ET */
+  memset(c->dr, 0, sizeof c->dr);
+  c->dr[6] = 0xFFFF0FF0;
+  c->dr[7] = 0x400;
+  c->gdtr.base = c->idtr.base = 0;
+  c->gdtr.limit = c->idtr.limit = 0xFFFF;
+  c->ldtr = c->tr = (Segment){0, 0, 0xFFFF, 0};
+  c->tsc = 0;
+  c->cpl = 0;
+  c->halted = false;
+  c->shutdown = false;
+  c->delivering = false;
+  c->intr_shadow = 0;
+  c->a20 = true;
+  c->events = 0;
+  cpu_update_mode(c);
+  tlb_flush(&c->tlb);
+}
+
+void cpu_update_mode(Cpu *c) {
+  c->code32 = (c->seg[SEG_CS].attr >> 14) & 1;
+  c->stack32 = (c->seg[SEG_SS].attr >> 14) & 1;
+  c->events |= EV_BLOCK;
+}
+
+uint32_t cpu_get_flags(Cpu *c) {
+  flags_materialize(c);
+  return c->flags | 2;
+}
+
+void cpu_set_flags(Cpu *c, uint32_t value, uint32_t mask) {
+  flags_materialize(c);
+  c->flags = ((c->flags & ~mask) | (value & mask) | 2) & ~0x8028u;
+  if (mask & (F_IF | F_TF)) c->events |= EV_IRQ;
+}
+
+void cpu_set_intr(Cpu *c, bool level) {
+  c->intr = level;
+  if (level) c->events |= EV_IRQ;
+}
+
+void cpu_load_seg(Cpu *c, int seg, uint16_t sel) {
+  load_real_seg(&c->seg[seg], sel);
+  if (seg == SEG_CS || seg == SEG_SS) cpu_update_mode(c);
+}
+
+_Noreturn void cpu_fault(Cpu *c, int vector, int err) {
+  c->eip = c->insn_eip;
+  c->r[ESP] = c->insn_esp;
+  c->pending_vector = vector;
+  c->pending_error = err;
+  longjmp(c->fault_jmp, 1);
+}
+
+_Noreturn void seg_limit_fault(Cpu *c, int seg) {
+  cpu_fault(c, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
+}
+
+_Noreturn void unimplemented(Cpu *c, const Insn *in, const char *what) {
+  static uint8_t seen[0x400];
+  if (!seen[in->op]) {
+    seen[in->op] = 1;
+    uint8_t bytes[15];
+    uint32_t lin = c->seg[SEG_CS].base + c->insn_eip;
+    for (int i = 0; i < in->len; i++) bytes[i] = (uint8_t)lin_read(c, lin + (uint32_t)i, 1);
+    fprintf(stderr, "holo86: unimplemented %s at %04X:%08X, bytes", what,
+            c->seg[SEG_CS].sel, c->insn_eip);
+    for (int i = 0; i < in->len; i++) fprintf(stderr, " %02X", bytes[i]);
+    fprintf(stderr, "; raising #UD\n");
+  }
+  cpu_fault(c, EXC_UD, -1);
+}
+
+/* Real-mode interrupt: push FLAGS, CS, IP; load CS:IP from the IVT. */
+void cpu_interrupt(Cpu *c, int vector, int err, bool software) {
+  (void)err;
+  (void)software;
+  uint32_t entry = (uint32_t)vector * 4;
+  if (entry + 3 > c->idtr.limit) cpu_fault(c, EXC_GP, vector * 8 + 2);
+  uint16_t ip = (uint16_t)lin_read(c, c->idtr.base + entry, 2);
+  uint16_t cs = (uint16_t)lin_read(c, c->idtr.base + entry + 2, 2);
+  push(c, 2, cpu_get_flags(c));
+  push(c, 2, c->seg[SEG_CS].sel);
+  push(c, 2, c->eip);
+  c->flags &= ~(F_IF | F_TF | F_AC | F_RF);
+  cpu_load_seg(c, SEG_CS, cs);
+  c->eip = ip;
+  c->halted = false;
+}
+
+/* Deliver the fault cpu_fault() recorded. A fault during delivery becomes
+ * a double fault, and one during that shuts the machine down. */
+static void deliver_pending(Cpu *c) {
+  int vector = c->pending_vector, err = c->pending_error;
+  if (c->delivering) {
+    if (c->pending_vector == EXC_DF || c->delivering_df) {
+      c->shutdown = true;
+      c->events |= EV_STOP;
+      c->delivering = false;
+      return;
+    }
+    c->delivering_df = true;
+    vector = EXC_DF;
+    err = 0;
+  }
+  c->delivering = true;
+  c->insn_esp = c->r[ESP];
+  cpu_interrupt(c, vector, err, false);
+  c->delivering = false;
+  c->delivering_df = false;
+}
+
+/* Execute one block's instructions; stop early when an event is posted. */
+static void run_block(Cpu *c, const Block *b) {
+  const Insn *in = b->insn, *end = b->insn + b->n;
+  do {
+    c->insn_eip = c->eip;
+    c->insn_esp = c->r[ESP];
+    c->eip = c->code32 ? c->eip + in->len : (c->eip + in->len) & 0xFFFF;
+    in->fn(c, in);
+    c->icount++;
+  } while (++in < end && !c->events);
+}
+
+/* Between blocks: take a pending interrupt if IF allows. After STI, MOV SS
+ * or POP SS one more instruction runs first: EV_IRQ stays posted, which
+ * makes run_block() stop after that single instruction. */
+static void check_interrupts(Cpu *c) {
+  c->events &= ~(EV_IRQ | EV_SMC | EV_BLOCK);
+  if (!c->intr || !(c->flags & F_IF)) {
+    c->intr_shadow = 0;
+    return;
+  }
+  if (c->intr_shadow) {
+    c->intr_shadow = 0;
+    c->events |= EV_IRQ;
+    return;
+  }
+  if (c->intr_ack) cpu_interrupt(c, c->intr_ack(c->intr_opaque), -1, false);
+}
+
+uint64_t cpu_run(Cpu *c, uint64_t max) {
+  const uint64_t start = c->icount;
+  c->events &= ~EV_STOP;
+  if (setjmp(c->fault_jmp)) deliver_pending(c);
+  while (!(c->events & EV_STOP) && c->icount - start < max) {
+    if (c->events) check_interrupts(c);
+    if (c->halted) break;
+    run_block(c, blocks_lookup(c));
+  }
+  return c->icount - start;
+}

@@ -1,0 +1,165 @@
+/* The guest CPU: architectural state and the interface the rest of holo86
+ * uses to drive it. One Cpu is one x86 processor; it owns its registers,
+ * its lazy-flags state, its soft TLB and its decoded-block cache, and talks
+ * to the world only through the Machine's physical memory and port I/O. */
+#ifndef HOLO86_CPU_H
+#define HOLO86_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmu/tlb.h"
+
+struct PhysMem;
+struct IoBus;
+struct BlockCache;
+
+/* General registers in encoding order. Index 8 is a register that is
+ * always zero: the decoder points absent base/index registers at it so an
+ * effective address is computed without branches. */
+enum { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, REG_ZERO };
+/* Segment registers in encoding order. */
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT };
+
+/* EFLAGS bits. */
+enum {
+  F_CF = 1u << 0, F_PF = 1u << 2, F_AF = 1u << 4, F_ZF = 1u << 6,
+  F_SF = 1u << 7, F_TF = 1u << 8, F_IF = 1u << 9, F_DF = 1u << 10,
+  F_OF = 1u << 11, F_IOPL = 3u << 12, F_NT = 1u << 14, F_RF = 1u << 16,
+  F_VM = 1u << 17, F_AC = 1u << 18, F_VIF = 1u << 19, F_VIP = 1u << 20,
+  F_ID = 1u << 21,
+};
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+/* Exception vectors. */
+enum {
+  EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
+  EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12,
+  EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17,
+};
+
+/* A segment register with its hidden descriptor cache. In real mode the
+ * base is selector*16 and the limit stays what it was (normally 0xFFFF). */
+typedef struct Segment {
+  uint16_t sel;
+  uint32_t base;
+  uint32_t limit;
+  uint16_t attr; /* descriptor bits 40..55: type, S, DPL, P, AVL, D/B, G */
+} Segment;
+
+/* Lazy flags: arithmetic instructions record their operands and result;
+ * the six arithmetic flags are derived only when something reads them. */
+typedef enum LazyOp {
+  LF_NONE, /* cpu.flags holds the arithmetic flags */
+  LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
+} LazyOp;
+
+typedef struct LazyFlags {
+  uint32_t res, a, b;
+  uint8_t op;     /* LazyOp */
+  uint8_t size;   /* operand size in bytes */
+  uint8_t carry;  /* ADC/SBB carry-in; INC/DEC: CF preserved from before */
+} LazyFlags;
+
+/* Reasons the execution loop must look up from straight-line execution. */
+enum {
+  EV_IRQ = 1u << 0,    /* an interrupt line may be asserted */
+  EV_STOP = 1u << 1,   /* cpu_run() should return */
+  EV_SMC = 1u << 2,    /* code of a cached block was written */
+  EV_BLOCK = 1u << 3,  /* mode changed: the next block must be looked up */
+};
+
+typedef struct Cpu {
+  uint32_t r[9]; /* EAX..EDI, then REG_ZERO (always 0) */
+  uint32_t eip;
+  uint32_t flags; /* EFLAGS; arithmetic bits stale while lf.op != LF_NONE */
+  LazyFlags lf;
+  Segment seg[SEG_COUNT];
+  uint32_t cr[5];
+  uint32_t dr[8];
+  struct { uint32_t base; uint16_t limit; } gdtr, idtr;
+  Segment ldtr, tr;
+  uint64_t tsc;
+  uint64_t msr_apic_base, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+  uint8_t cpl;
+  bool code32;        /* CS.D: default operand and address size is 32 */
+  bool stack32;       /* SS.B: stack pointer is ESP, not SP */
+  bool halted;
+  bool a20;           /* A20 gate: false wraps linear addresses at 1 MiB */
+  uint8_t intr_shadow; /* set by STI / MOV SS / POP SS for one instruction */
+
+  volatile uint32_t events; /* EV_* bits */
+  /* The interrupt controller's INTR line, and how to acknowledge it
+   * (returns the vector). Set by the machine; the CPU knows no device. */
+  bool intr;
+  int (*intr_ack)(void *opaque);
+  void *intr_opaque;
+  bool shutdown;      /* triple fault: the machine must reset or stop */
+  bool delivering;    /* inside exception delivery (for #DF / shutdown) */
+  bool delivering_df;
+  uint64_t icount;          /* instructions retired */
+
+  /* Precise faults: the state every fault restores before delivery. */
+  uint32_t insn_eip, insn_esp;
+  jmp_buf fault_jmp;
+  int pending_vector, pending_error; /* fault being delivered, error or -1 */
+
+  Tlb tlb;
+  struct BlockCache *blocks;
+  struct PhysMem *mem;
+  struct IoBus *io;
+} Cpu;
+
+/* Lifecycle. cpu_reset() puts the CPU in its power-on state (CS:IP =
+ * F000:FFF0 with CS base 0xFFFF0000, real mode). */
+Cpu *cpu_new(struct PhysMem *mem, struct IoBus *io);
+void cpu_free(Cpu *c);
+void cpu_reset(Cpu *c);
+
+/* Run until EV_STOP, HLT with interrupts off, or max instructions retired.
+ * Returns the number of instructions retired. */
+uint64_t cpu_run(Cpu *c, uint64_t max);
+
+/* Raise an exception from inside an instruction: restores EIP/ESP to the
+ * start of the instruction and unwinds to the run loop, which delivers it.
+ * err < 0 means the vector has no error code. Never returns. */
+_Noreturn void cpu_fault(Cpu *c, int vector, int err);
+
+/* Deliver an interrupt or exception now (the run loop calls it; a device
+ * interrupt arrives the same way). eip_after is what is pushed. */
+void cpu_interrupt(Cpu *c, int vector, int err, bool software);
+
+/* Assert or clear the maskable interrupt line. */
+void cpu_set_intr(Cpu *c, bool level);
+
+/* Segment register load in the current mode. */
+void cpu_load_seg(Cpu *c, int seg, uint16_t sel);
+/* Mode-dependent derived state after CR0/CS/SS/EFLAGS change. */
+void cpu_update_mode(Cpu *c);
+
+/* EFLAGS as software sees it (materialises lazy flags). */
+uint32_t cpu_get_flags(Cpu *c);
+/* Write EFLAGS bits selected by mask. */
+void cpu_set_flags(Cpu *c, uint32_t value, uint32_t mask);
+
+/* Register accessors by size (1, 2, 4 bytes). Byte registers 4..7 are
+ * AH, CH, DH, BH. */
+static inline uint32_t reg_get(const Cpu *c, int r, int size) {
+  if (size == 4) return c->r[r];
+  if (size == 2) return c->r[r] & 0xFFFF;
+  return r < 4 ? c->r[r] & 0xFF : (c->r[r - 4] >> 8) & 0xFF;
+}
+
+static inline void reg_set(Cpu *c, int r, int size, uint32_t v) {
+  if (size == 4) c->r[r] = v;
+  else if (size == 2) c->r[r] = (c->r[r] & 0xFFFF0000u) | (v & 0xFFFF);
+  else if (r < 4) c->r[r] = (c->r[r] & 0xFFFFFF00u) | (v & 0xFF);
+  else c->r[r - 4] = (c->r[r - 4] & 0xFFFF00FFu) | ((v & 0xFF) << 8);
+}
+
+static inline uint32_t size_mask(int size) {
+  return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+}
+
+#endif

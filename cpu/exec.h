@@ -1,0 +1,106 @@
+/* What every instruction handler needs: effective addresses, segment
+ * checks, operand access by ModRM, the stack. All inline: these run once
+ * or more per guest instruction. */
+#ifndef HOLO86_EXEC_H
+#define HOLO86_EXEC_H
+
+#include "cpu/cpu.h"
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "mmu/linear.h"
+
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Offset of the ModRM memory operand (16-bit addressing wraps at 64 KiB). */
+static inline uint32_t ea_offset(const Cpu *c, const Insn *in) {
+  uint32_t off = in->disp + c->r[in->base] + (c->r[in->index] << in->scale);
+  return in->a32 ? off : off & 0xFFFF;
+}
+
+_Noreturn void seg_limit_fault(Cpu *c, int seg);
+
+/* Linear address of [seg:off] for an access of size bytes, after the limit
+ * check (#GP, or #SS for the stack segment). */
+static inline uint32_t seg_linear(Cpu *c, int seg, uint32_t off, int size) {
+  const Segment *s = &c->seg[seg];
+  if (UNLIKELY(off > s->limit || s->limit - off < (uint32_t)size - 1))
+    seg_limit_fault(c, seg);
+  return s->base + off;
+}
+
+static inline uint32_t mem_read(Cpu *c, int seg, uint32_t off, int size) {
+  return lin_read(c, seg_linear(c, seg, off, size), size);
+}
+
+static inline void mem_write(Cpu *c, int seg, uint32_t off, int size, uint32_t v) {
+  lin_write(c, seg_linear(c, seg, off, size), size, v);
+}
+
+/* An operand location: a register (reg >= 0) or a checked linear address.
+ * Read-modify-write instructions resolve it once and use it twice. */
+typedef struct Loc {
+  int reg;
+  uint32_t lin;
+} Loc;
+
+static inline Loc loc_E(Cpu *c, const Insn *in, int size) {
+  if (in->mod == 3) return (Loc){in->rm, 0};
+  return (Loc){-1, seg_linear(c, in->seg, ea_offset(c, in), size)};
+}
+
+static inline uint32_t loc_read(Cpu *c, Loc l, int size) {
+  return l.reg >= 0 ? reg_get(c, l.reg, size) : lin_read(c, l.lin, size);
+}
+
+static inline void loc_write(Cpu *c, Loc l, int size, uint32_t v) {
+  if (l.reg >= 0) reg_set(c, l.reg, size, v);
+  else lin_write(c, l.lin, size, v);
+}
+
+static inline uint32_t read_E(Cpu *c, const Insn *in) {
+  return loc_read(c, loc_E(c, in, in->size), in->size);
+}
+
+static inline void write_E(Cpu *c, const Insn *in, uint32_t v) {
+  loc_write(c, loc_E(c, in, in->size), in->size, v);
+}
+
+/* Stack. The pointer is SP or ESP by SS.B; pushes write before they move
+ * the pointer so a fault leaves it unchanged. */
+static inline uint32_t sp_mask(const Cpu *c) { return c->stack32 ? 0xFFFFFFFFu : 0xFFFF; }
+
+static inline void set_sp(Cpu *c, uint32_t sp) {
+  uint32_t m = sp_mask(c);
+  c->r[ESP] = (c->r[ESP] & ~m) | (sp & m);
+}
+
+static inline void push(Cpu *c, int size, uint32_t v) {
+  uint32_t sp = (c->r[ESP] - (uint32_t)size) & sp_mask(c);
+  mem_write(c, SEG_SS, sp, size, v);
+  set_sp(c, sp);
+}
+
+static inline uint32_t pop(Cpu *c, int size) {
+  uint32_t sp = c->r[ESP] & sp_mask(c);
+  uint32_t v = mem_read(c, SEG_SS, sp, size);
+  set_sp(c, sp + (uint32_t)size);
+  return v;
+}
+
+/* Read the stack at offset from the top without popping. */
+static inline uint32_t stack_peek(Cpu *c, uint32_t offset, int size) {
+  return mem_read(c, SEG_SS, (c->r[ESP] + offset) & sp_mask(c), size);
+}
+
+/* Near jump: EIP wraps to 16 bits for 16-bit operand size; beyond the CS
+ * limit is #GP(0) before anything changes. */
+static inline void jump_near(Cpu *c, uint32_t target, int size) {
+  if (size == 2) target &= 0xFFFF;
+  if (UNLIKELY(target > c->seg[SEG_CS].limit)) cpu_fault(c, EXC_GP, 0);
+  c->eip = target;
+}
+
+/* Log an unimplemented instruction once per opcode, then #UD. */
+_Noreturn void unimplemented(Cpu *c, const Insn *in, const char *what);
+
+#endif

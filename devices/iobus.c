@@ -1,0 +1,43 @@
+/* Port I/O dispatch; see iobus.h. */
+#include "devices/iobus.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+IoBus *iobus_new(void) {
+  IoBus *bus = calloc(1, sizeof *bus);
+  if (!bus) {
+    fprintf(stderr, "holo86: out of memory\n");
+    exit(1);
+  }
+  return bus;
+}
+
+void iobus_free(IoBus *bus) { free(bus); }
+
+int iobus_register(IoBus *bus, uint16_t first, int count, const IoPortOps *ops,
+                   void *opaque, const char *name) {
+  int h = -1;
+  for (int i = 0; i < bus->count; i++)
+    if (bus->handlers[i].ops == ops && bus->handlers[i].opaque == opaque) h = i;
+  if (h < 0) {
+    if (bus->count == 255) return -1;
+    h = bus->count++;
+    bus->handlers[h].ops = ops;
+    bus->handlers[h].opaque = opaque;
+    bus->handlers[h].name = name;
+  }
+  for (int i = 0; i < count; i++) bus->slot[(uint16_t)(first + i)] = (uint8_t)(h + 1);
+  return 0;
+}
+
+uint32_t io_in(IoBus *bus, uint16_t port, int size) {
+  int s = bus->slot[port];
+  if (!s) return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+  return bus->handlers[s - 1].ops->in(bus->handlers[s - 1].opaque, port, size);
+}
+
+void io_out(IoBus *bus, uint16_t port, int size, uint32_t value) {
+  int s = bus->slot[port];
+  if (s) bus->handlers[s - 1].ops->out(bus->handlers[s - 1].opaque, port, size, value);
+}

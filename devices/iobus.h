@@ -1,0 +1,28 @@
+/* Port I/O: the 64 KiB x86 I/O space. Devices claim port ranges; the CPU
+ * calls io_in/io_out without knowing who answers. An unclaimed port reads
+ * as all ones (open bus) and ignores writes, as on a PC. */
+#ifndef HOLO86_IOBUS_H
+#define HOLO86_IOBUS_H
+
+#include <stdint.h>
+
+typedef struct IoPortOps {
+  uint32_t (*in)(void *opaque, uint16_t port, int size);
+  void (*out)(void *opaque, uint16_t port, int size, uint32_t value);
+} IoPortOps;
+
+typedef struct IoBus {
+  uint8_t slot[65536]; /* 0 = unclaimed, else index + 1 into handlers */
+  struct { const IoPortOps *ops; void *opaque; const char *name; } handlers[255];
+  int count;
+} IoBus;
+
+IoBus *iobus_new(void);
+void iobus_free(IoBus *bus);
+/* Claim ports [first, first + count). Returns 0, or -1 if out of slots. */
+int iobus_register(IoBus *bus, uint16_t first, int count, const IoPortOps *ops,
+                   void *opaque, const char *name);
+uint32_t io_in(IoBus *bus, uint16_t port, int size);
+void io_out(IoBus *bus, uint16_t port, int size, uint32_t value);
+
+#endif

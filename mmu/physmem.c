@@ -1,0 +1,139 @@
+/* Physical memory map; see physmem.h. */
+#include "mmu/physmem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n, size);
+  if (!p) {
+    fprintf(stderr, "holo86: out of memory\n");
+    exit(1);
+  }
+  return p;
+}
+
+PhysMem *phys_new(uint32_t ram_size) {
+  PhysMem *pm = xcalloc(1, sizeof *pm);
+  pm->host = xcalloc(PHYS_PAGES, sizeof *pm->host);
+  pm->pflags = xcalloc(PHYS_PAGES, 1);
+  pm->mmio_slot = xcalloc(PHYS_PAGES, sizeof *pm->mmio_slot);
+  pm->ram_size = ram_size & ~(PAGE_SIZE - 1);
+  pm->ram = xcalloc(pm->ram_size ? pm->ram_size : 1, 1);
+  phys_map_host(pm, 0, pm->ram_size, pm->ram, false);
+  return pm;
+}
+
+void phys_free(PhysMem *pm) {
+  if (!pm) return;
+  free(pm->ram);
+  free(pm->host);
+  free(pm->pflags);
+  free(pm->mmio_slot);
+  free(pm);
+}
+
+void phys_map_host(PhysMem *pm, uint32_t addr, uint32_t size, uint8_t *host,
+                   bool rom) {
+  for (uint32_t off = 0; off < size; off += PAGE_SIZE) {
+    uint32_t page = (addr + off) >> PAGE_SHIFT;
+    pm->host[page] = host + off;
+    pm->pflags[page] = rom ? PG_ROM : 0;
+  }
+}
+
+void phys_map_mmio(PhysMem *pm, uint32_t addr, uint32_t size,
+                   const MmioOps *ops, void *opaque) {
+  int slot = -1;
+  for (int i = 0; i < pm->mmio_count; i++)
+    if (pm->mmio[i].ops == ops && pm->mmio[i].opaque == opaque) slot = i;
+  if (slot < 0) {
+    if (pm->mmio_count == (int)(sizeof pm->mmio / sizeof pm->mmio[0])) {
+      fprintf(stderr, "holo86: too many MMIO regions\n");
+      exit(1);
+    }
+    slot = pm->mmio_count++;
+    pm->mmio[slot].ops = ops;
+    pm->mmio[slot].opaque = opaque;
+  }
+  for (uint32_t off = 0; off < size; off += PAGE_SIZE) {
+    uint32_t page = (addr + off) >> PAGE_SHIFT;
+    pm->host[page] = NULL;
+    pm->pflags[page] = 0;
+    pm->mmio_slot[page] = (uint16_t)(slot + 1);
+  }
+}
+
+void phys_mark_code(PhysMem *pm, uint32_t page) {
+  pm->pflags[page] |= PG_CODE;
+}
+
+static uint8_t read_byte(PhysMem *pm, uint32_t addr) {
+  uint32_t page = addr >> PAGE_SHIFT;
+  if (pm->host[page]) return pm->host[page][addr & (PAGE_SIZE - 1)];
+  if (pm->mmio_slot[page]) {
+    int s = pm->mmio_slot[page] - 1;
+    return (uint8_t)pm->mmio[s].ops->read(pm->mmio[s].opaque, addr, 1);
+  }
+  return 0xFF;
+}
+
+static void write_byte(PhysMem *pm, uint32_t addr, uint8_t v) {
+  uint32_t page = addr >> PAGE_SHIFT;
+  if (pm->host[page]) {
+    uint8_t f = pm->pflags[page];
+    if (f & PG_ROM) return;
+    if (f & PG_CODE) {
+      pm->pflags[page] &= (uint8_t)~PG_CODE;
+      if (pm->code_written) pm->code_written(pm->code_opaque, page);
+    }
+    pm->host[page][addr & (PAGE_SIZE - 1)] = v;
+  } else if (pm->mmio_slot[page]) {
+    int s = pm->mmio_slot[page] - 1;
+    pm->mmio[s].ops->write(pm->mmio[s].opaque, addr, 1, v);
+  }
+}
+
+/* Whole-size access inside one page goes to the device as one access;
+ * anything else is split into bytes, as a bus would split it. */
+uint32_t phys_read(PhysMem *pm, uint32_t addr, int size) {
+  uint32_t page = addr >> PAGE_SHIFT;
+  if ((addr & (PAGE_SIZE - 1)) + (uint32_t)size <= PAGE_SIZE) {
+    if (pm->host[page]) {
+      const uint8_t *p = pm->host[page] + (addr & (PAGE_SIZE - 1));
+      uint32_t v = 0;
+      for (int i = size - 1; i >= 0; i--) v = (v << 8) | p[i];
+      return v;
+    }
+    if (pm->mmio_slot[page]) {
+      int s = pm->mmio_slot[page] - 1;
+      return pm->mmio[s].ops->read(pm->mmio[s].opaque, addr, size);
+    }
+    return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+  }
+  uint32_t v = 0;
+  for (int i = size - 1; i >= 0; i--) v = (v << 8) | read_byte(pm, addr + i);
+  return v;
+}
+
+void phys_write(PhysMem *pm, uint32_t addr, int size, uint32_t value) {
+  uint32_t page = addr >> PAGE_SHIFT;
+  if (!pm->host[page] && pm->mmio_slot[page] &&
+      (addr & (PAGE_SIZE - 1)) + (uint32_t)size <= PAGE_SIZE) {
+    int s = pm->mmio_slot[page] - 1;
+    pm->mmio[s].ops->write(pm->mmio[s].opaque, addr, size, value);
+    return;
+  }
+  for (int i = 0; i < size; i++) write_byte(pm, addr + i, (uint8_t)(value >> (8 * i)));
+}
+
+void phys_read_buf(PhysMem *pm, uint32_t addr, void *buf, size_t n) {
+  uint8_t *b = buf;
+  for (size_t i = 0; i < n; i++) b[i] = read_byte(pm, addr + (uint32_t)i);
+}
+
+void phys_write_buf(PhysMem *pm, uint32_t addr, const void *buf, size_t n) {
+  const uint8_t *b = buf;
+  for (size_t i = 0; i < n; i++) write_byte(pm, addr + (uint32_t)i, b[i]);
+}
