@@ -33,6 +33,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
+# Firmware pieces and guest programs written in nasm.
+$(BUILD)/%.bin: %.asm
+	@mkdir -p $(dir $@)
+	nasm -f bin -o $@ $<
+
+$(BUILD)/frontend/demo_image.o: CFLAGS += -DDEMO_BIN='"$(BUILD)/bios/demo.bin"'
+$(BUILD)/frontend/demo_image.o: $(BUILD)/bios/demo.bin
+
 # Tests ---------------------------------------------------------------------
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)

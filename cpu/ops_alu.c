@@ -1,0 +1,162 @@
+/* Two-operand arithmetic and logic, INC/DEC/NEG/NOT, the flag-only
+ * instructions and the accumulator conversions (CBW/CWD/SALC/LAHF/SAHF).
+ *
+ * Every handler computes into a local LazyFlags and commits it only after
+ * its last memory write, so a fault on that write leaves EFLAGS as it was. */
+#include "cpu/exec.h"
+
+enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
+
+static inline LazyFlags lazy(LazyOp op, int size, uint32_t a, uint32_t b, uint32_t res,
+                             bool carry) {
+  return (LazyFlags){.res = res, .a = a, .b = b, .op = (uint8_t)op,
+                     .size = (uint8_t)size, .carry = carry};
+}
+
+/* a OP b at size; the flags it produces go to *lf. */
+static uint32_t alu(Cpu *c, int op, int size, uint32_t a, uint32_t b, LazyFlags *lf) {
+  uint32_t m = size_mask(size), r;
+  bool cin;
+  switch (op) {
+  case ALU_ADD: r = (a + b) & m; *lf = lazy(LF_ADD, size, a, b, r, 0); break;
+  case ALU_OR: r = (a | b) & m; *lf = lazy(LF_LOGIC, size, a, b, r, 0); break;
+  case ALU_ADC:
+    cin = flags_cf(c);
+    r = (a + b + cin) & m;
+    *lf = lazy(LF_ADC, size, a, b, r, cin);
+    break;
+  case ALU_SBB:
+    cin = flags_cf(c);
+    r = (a - b - cin) & m;
+    *lf = lazy(LF_SBB, size, a, b, r, cin);
+    break;
+  case ALU_AND: r = a & b & m; *lf = lazy(LF_LOGIC, size, a, b, r, 0); break;
+  case ALU_XOR: r = (a ^ b) & m; *lf = lazy(LF_LOGIC, size, a, b, r, 0); break;
+  default: /* SUB, CMP */ r = (a - b) & m; *lf = lazy(LF_SUB, size, a, b, r, 0); break;
+  }
+  return r;
+}
+
+/* OP E, G */
+void alu_EG(Cpu *c, const Insn *in) {
+  int size = in->size;
+  Loc l = loc_E(c, in, size);
+  LazyFlags lf;
+  uint32_t r = alu(c, in->aux, size, loc_read(c, l, size), reg_get(c, in->reg, size), &lf);
+  if (in->aux != ALU_CMP) loc_write(c, l, size, r);
+  c->lf = lf;
+}
+
+/* OP G, E */
+void alu_GE(Cpu *c, const Insn *in) {
+  int size = in->size;
+  LazyFlags lf;
+  uint32_t r = alu(c, in->aux, size, reg_get(c, in->reg, size), read_E(c, in), &lf);
+  if (in->aux != ALU_CMP) reg_set(c, in->reg, size, r);
+  c->lf = lf;
+}
+
+/* OP AL/eAX, imm */
+void alu_AI(Cpu *c, const Insn *in) {
+  int size = in->size;
+  LazyFlags lf;
+  uint32_t r = alu(c, in->aux, size, reg_get(c, EAX, size), in->imm & size_mask(size), &lf);
+  if (in->aux != ALU_CMP) reg_set(c, EAX, size, r);
+  c->lf = lf;
+}
+
+/* Group 1: OP E, imm */
+void alu_EI(Cpu *c, const Insn *in) {
+  int size = in->size;
+  Loc l = loc_E(c, in, size);
+  LazyFlags lf;
+  uint32_t r = alu(c, in->aux, size, loc_read(c, l, size), in->imm & size_mask(size), &lf);
+  if (in->aux != ALU_CMP) loc_write(c, l, size, r);
+  c->lf = lf;
+}
+
+static void test(Cpu *c, int size, uint32_t a, uint32_t b) {
+  c->lf = lazy(LF_LOGIC, size, a, b, a & b & size_mask(size), 0);
+}
+
+void test_EG(Cpu *c, const Insn *in) { test(c, in->size, read_E(c, in), reg_get(c, in->reg, in->size)); }
+void test_AI(Cpu *c, const Insn *in) { test(c, in->size, reg_get(c, EAX, in->size), in->imm); }
+void test_EI(Cpu *c, const Insn *in) { test(c, in->size, read_E(c, in), in->imm); }
+
+/* INC and DEC keep CF: it is captured into the record as it stands now. */
+static uint32_t incdec(Cpu *c, bool dec, int size, uint32_t a, LazyFlags *lf) {
+  uint32_t r = (dec ? a - 1 : a + 1) & size_mask(size);
+  *lf = lazy(dec ? LF_DEC : LF_INC, size, a, 1, r, flags_cf(c));
+  return r;
+}
+
+static void incdec_r(Cpu *c, const Insn *in, bool dec) {
+  LazyFlags lf;
+  reg_set(c, in->aux, in->size, incdec(c, dec, in->size, reg_get(c, in->aux, in->size), &lf));
+  c->lf = lf;
+}
+
+void inc_r(Cpu *c, const Insn *in) { incdec_r(c, in, false); }
+void dec_r(Cpu *c, const Insn *in) { incdec_r(c, in, true); }
+
+static void incdec_E(Cpu *c, const Insn *in, bool dec) {
+  Loc l = loc_E(c, in, in->size);
+  LazyFlags lf;
+  loc_write(c, l, in->size, incdec(c, dec, in->size, loc_read(c, l, in->size), &lf));
+  c->lf = lf;
+}
+
+void inc_E(Cpu *c, const Insn *in) { incdec_E(c, in, false); }
+void dec_E(Cpu *c, const Insn *in) { incdec_E(c, in, true); }
+
+void not_E(Cpu *c, const Insn *in) {
+  Loc l = loc_E(c, in, in->size);
+  loc_write(c, l, in->size, ~loc_read(c, l, in->size));
+}
+
+/* NEG is 0 - x, flags and all. */
+void neg_E(Cpu *c, const Insn *in) {
+  Loc l = loc_E(c, in, in->size);
+  uint32_t a = loc_read(c, l, in->size);
+  uint32_t r = (0 - a) & size_mask(in->size);
+  loc_write(c, l, in->size, r);
+  c->lf = lazy(LF_SUB, in->size, 0, a, r, 0);
+}
+
+/* Flag instructions. */
+void clc(Cpu *c, const Insn *in) { (void)in; flags_set_arith(c, F_CF, 0); }
+void stc(Cpu *c, const Insn *in) { (void)in; flags_set_arith(c, F_CF, F_CF); }
+void cmc(Cpu *c, const Insn *in) {
+  (void)in;
+  flags_set_arith(c, F_CF, flags_cf(c) ? 0 : F_CF);
+}
+void cld(Cpu *c, const Insn *in) { (void)in; c->flags &= ~F_DF; }
+void std(Cpu *c, const Insn *in) { (void)in; c->flags |= F_DF; }
+
+/* LAHF/SAHF move SF ZF AF PF CF (bit 1 reads as 1). */
+void lahf(Cpu *c, const Insn *in) {
+  (void)in;
+  reg_set(c, 4, 1, (cpu_get_flags(c) & 0xD5) | 2);
+}
+void sahf(Cpu *c, const Insn *in) {
+  (void)in;
+  flags_set_arith(c, F_SF | F_ZF | F_AF | F_PF | F_CF, reg_get(c, 4, 1));
+}
+
+/* SALC (undocumented, present on every Intel CPU): AL = CF ? 0xFF : 0. */
+void salc(Cpu *c, const Insn *in) {
+  (void)in;
+  reg_set(c, EAX, 1, flags_cf(c) ? 0xFF : 0);
+}
+
+/* CBW / CWDE: sign-extend the lower half of the accumulator. */
+void cbw(Cpu *c, const Insn *in) {
+  if (in->size == 2) reg_set(c, EAX, 2, (uint32_t)(int32_t)(int8_t)c->r[EAX]);
+  else c->r[EAX] = (uint32_t)(int32_t)(int16_t)c->r[EAX];
+}
+
+/* CWD / CDQ: fill DX/EDX with the accumulator's sign. */
+void cwd(Cpu *c, const Insn *in) {
+  uint32_t sign = reg_get(c, EAX, in->size) >> (in->size * 8 - 1);
+  reg_set(c, EDX, in->size, sign ? 0xFFFFFFFFu : 0);
+}

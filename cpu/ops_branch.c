@@ -1,0 +1,122 @@
+/* Control transfer: jumps, calls, returns, loops, software interrupts,
+ * IRET and BOUND — in real mode. */
+#include "cpu/exec.h"
+
+void jcc(Cpu *c, const Insn *in) {
+  if (flags_cond(c, in->aux)) jump_near(c, c->eip + in->imm, in->size);
+}
+
+void jmp_rel(Cpu *c, const Insn *in) { jump_near(c, c->eip + in->imm, in->size); }
+
+void call_rel(Cpu *c, const Insn *in) {
+  push(c, in->size, c->eip);
+  jump_near(c, c->eip + in->imm, in->size);
+}
+
+void jmp_E(Cpu *c, const Insn *in) { jump_near(c, read_E(c, in), in->size); }
+
+void call_E(Cpu *c, const Insn *in) {
+  uint32_t target = read_E(c, in);
+  push(c, in->size, c->eip);
+  jump_near(c, target, in->size);
+}
+
+void ret_near(Cpu *c, const Insn *in) {
+  uint32_t target = pop(c, in->size);
+  if (in->op == 0xC2) set_sp(c, c->r[ESP] + (in->imm & 0xFFFF));
+  jump_near(c, target, in->size);
+}
+
+/* Far transfers in real mode: CS is a plain selector. */
+static void far_jump(Cpu *c, uint16_t sel, uint32_t off, int size) {
+  if (size == 2) off &= 0xFFFF;
+  cpu_load_seg(c, SEG_CS, sel);
+  c->eip = off;
+}
+
+void jmp_far(Cpu *c, const Insn *in) { far_jump(c, in->imm2, in->imm, in->size); }
+
+void call_far(Cpu *c, const Insn *in) {
+  push(c, in->size, c->seg[SEG_CS].sel);
+  push(c, in->size, c->eip);
+  far_jump(c, in->imm2, in->imm, in->size);
+}
+
+/* The far pointer in memory: offset, then selector. */
+static void read_far_ptr(Cpu *c, const Insn *in, uint16_t *sel, uint32_t *off) {
+  uint32_t ea = ea_offset(c, in);
+  *off = mem_read(c, in->seg, ea, in->size);
+  *sel = (uint16_t)mem_read(c, in->seg, (ea + in->size) & (in->a32 ? ~0u : 0xFFFF), 2);
+}
+
+void jmp_far_E(Cpu *c, const Insn *in) {
+  uint16_t sel;
+  uint32_t off;
+  read_far_ptr(c, in, &sel, &off);
+  far_jump(c, sel, off, in->size);
+}
+
+void call_far_E(Cpu *c, const Insn *in) {
+  uint16_t sel;
+  uint32_t off;
+  read_far_ptr(c, in, &sel, &off);
+  push(c, in->size, c->seg[SEG_CS].sel);
+  push(c, in->size, c->eip);
+  far_jump(c, sel, off, in->size);
+}
+
+void ret_far(Cpu *c, const Insn *in) {
+  uint32_t off = stack_peek(c, 0, in->size);
+  uint16_t sel = (uint16_t)stack_peek(c, in->size, 2);
+  set_sp(c, c->r[ESP] + 2u * in->size + (in->op == 0xCA ? in->imm & 0xFFFF : 0));
+  far_jump(c, sel, off, in->size);
+}
+
+/* IRET in real mode. IRETD keeps VM, VIF and VIP as they are. */
+void iret(Cpu *c, const Insn *in) {
+  int size = in->size;
+  uint32_t off = stack_peek(c, 0, size);
+  uint16_t sel = (uint16_t)stack_peek(c, size, 2);
+  uint32_t fl = stack_peek(c, 2u * size, size);
+  set_sp(c, c->r[ESP] + 3u * size);
+  far_jump(c, sel, off, size);
+  uint32_t mask = F_ARITH | F_TF | F_IF | F_DF | F_IOPL | F_NT;
+  if (size == 4) mask |= F_RF | F_AC | F_ID;
+  cpu_set_flags(c, fl, mask);
+}
+
+/* LOOPNE LOOPE LOOP JCXZ: the counter is CX or ECX by address size. */
+void loop_jcxz(Cpu *c, const Insn *in) {
+  uint32_t m = in->a32 ? 0xFFFFFFFFu : 0xFFFF;
+  uint32_t count = c->r[ECX] & m;
+  bool taken;
+  if (in->aux == 3) {
+    taken = count == 0;
+  } else {
+    count = (count - 1) & m;
+    c->r[ECX] = (c->r[ECX] & ~m) | count;
+    taken = count != 0;
+    if (in->aux == 0) taken = taken && !flags_cond(c, 4);
+    else if (in->aux == 1) taken = taken && flags_cond(c, 4);
+  }
+  if (taken) jump_near(c, c->eip + in->imm, in->size);
+}
+
+void int_n(Cpu *c, const Insn *in) { cpu_interrupt(c, in->imm & 0xFF, -1, true); }
+void int3(Cpu *c, const Insn *in) { (void)in; cpu_interrupt(c, EXC_BP, -1, true); }
+void int1(Cpu *c, const Insn *in) { (void)in; cpu_interrupt(c, EXC_DB, -1, true); }
+
+void into(Cpu *c, const Insn *in) {
+  (void)in;
+  if (cpu_get_flags(c) & F_OF) cpu_interrupt(c, EXC_OF, -1, true);
+}
+
+/* BOUND: #BR unless lower <= index <= upper (signed). */
+void bound(Cpu *c, const Insn *in) {
+  int size = in->size, shift = 32 - size * 8;
+  uint32_t ea = ea_offset(c, in);
+  int32_t lo = (int32_t)(mem_read(c, in->seg, ea, size) << shift) >> shift;
+  int32_t hi = (int32_t)(mem_read(c, in->seg, (ea + size) & (in->a32 ? ~0u : 0xFFFF), size) << shift) >> shift;
+  int32_t idx = (int32_t)(reg_get(c, in->reg, size) << shift) >> shift;
+  if (idx < lo || idx > hi) cpu_fault(c, EXC_BR, -1);
+}

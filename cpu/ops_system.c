@@ -1,0 +1,148 @@
+/* Port I/O, CPUID, time stamp and model-specific registers, HLT, CLI/STI,
+ * NOPs, #UD, and the instructions the protected-mode work has yet to
+ * bring (logged once, then #UD). */
+#include <stddef.h>
+
+#include "cpu/exec.h"
+#include "devices/iobus.h"
+
+void nop(Cpu *c, const Insn *in) { (void)c; (void)in; }
+
+void op_ud(Cpu *c, const Insn *in) {
+  (void)in;
+  cpu_fault(c, EXC_UD, -1);
+}
+
+/* LAR, LSL and the 0F 00 group do not exist in real mode (#UD there); the
+ * rest of the system instructions arrive with protected mode. */
+void system_unimplemented(Cpu *c, const Insn *in) {
+  if (in->op == 0x100 || in->op == 0x102 || in->op == 0x103) cpu_fault(c, EXC_UD, -1);
+  unimplemented(c, in, "system instruction");
+}
+
+void arpl(Cpu *c, const Insn *in) {
+  (void)in;
+  cpu_fault(c, EXC_UD, -1); /* real mode */
+}
+
+void fpu_escape(Cpu *c, const Insn *in) { unimplemented(c, in, "x87 instruction"); }
+
+/* WAIT with no pending x87 exception does nothing. */
+void fwait(Cpu *c, const Insn *in) { (void)c; (void)in; }
+
+void hlt(Cpu *c, const Insn *in) {
+  (void)in;
+  c->halted = true;
+}
+
+void cli(Cpu *c, const Insn *in) {
+  (void)in;
+  c->flags &= ~F_IF;
+}
+
+/* STI enables interrupts after the next instruction. */
+void sti(Cpu *c, const Insn *in) {
+  (void)in;
+  if (!(c->flags & F_IF)) c->intr_shadow = 1;
+  c->flags |= F_IF;
+  c->events |= EV_IRQ;
+}
+
+void in_port(Cpu *c, const Insn *in) {
+  uint16_t port = in->aux ? (uint16_t)c->r[EDX] : (uint16_t)in->imm;
+  reg_set(c, EAX, in->size, io_in(c->io, port, in->size));
+}
+
+void out_port(Cpu *c, const Insn *in) {
+  uint16_t port = in->aux ? (uint16_t)c->r[EDX] : (uint16_t)in->imm;
+  io_out(c->io, port, in->size, reg_get(c, EAX, in->size));
+}
+
+/* CPUID: a Pentium II (family 6, model 3) that claims only what holo86
+ * implements: TSC, MSR and CMPXCHG8B, CMOV. The FPU, PSE, PGE, SEP, MMX
+ * and FXSR bits are added as those arrive. */
+#define CPUID_FEATURES ((1u << 4) | (1u << 5) | (1u << 8) | (1u << 15))
+
+void cpuid(Cpu *c, const Insn *in) {
+  (void)in;
+  switch (c->r[EAX]) {
+  case 0:
+    c->r[EAX] = 2;
+    c->r[EBX] = 0x756E6547; /* "Genu" */
+    c->r[EDX] = 0x49656E69; /* "ineI" */
+    c->r[ECX] = 0x6C65746E; /* "ntel" */
+    break;
+  case 1:
+    c->r[EAX] = 0x0633;
+    c->r[EBX] = 0;
+    c->r[ECX] = 0;
+    c->r[EDX] = CPUID_FEATURES;
+    break;
+  default: /* leaf 2, cache and TLB descriptors of a Pentium II; Intel
+            * answers leaves above the highest with the highest's data */
+    c->r[EAX] = 0x03020101;
+    c->r[EBX] = 0;
+    c->r[ECX] = 0;
+    c->r[EDX] = 0x0C040843;
+    break;
+  }
+}
+
+/* The time stamp counts retired instructions (plus what WRMSR wrote). */
+static uint64_t tsc_now(const Cpu *c) { return c->tsc + c->icount; }
+
+void rdtsc(Cpu *c, const Insn *in) {
+  (void)in;
+  uint64_t t = tsc_now(c);
+  c->r[EAX] = (uint32_t)t;
+  c->r[EDX] = (uint32_t)(t >> 32);
+}
+
+enum {
+  MSR_TSC = 0x10, MSR_APIC_BASE = 0x1B, MSR_BIOS_SIGN = 0x8B,
+  MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
+};
+
+static uint64_t *msr_slot(Cpu *c, uint32_t index) {
+  switch (index) {
+  case MSR_APIC_BASE: return &c->msr_apic_base;
+  case MSR_SYSENTER_CS: return &c->msr_sysenter_cs;
+  case MSR_SYSENTER_ESP: return &c->msr_sysenter_esp;
+  case MSR_SYSENTER_EIP: return &c->msr_sysenter_eip;
+  default: return NULL;
+  }
+}
+
+void rdmsr(Cpu *c, const Insn *in) {
+  (void)in;
+  if (c->cpl) cpu_fault(c, EXC_GP, 0);
+  uint32_t index = c->r[ECX];
+  uint64_t v;
+  uint64_t *slot = msr_slot(c, index);
+  if (index == MSR_TSC) v = tsc_now(c);
+  else if (index == MSR_BIOS_SIGN) v = 0;
+  else if (slot) v = *slot;
+  else cpu_fault(c, EXC_GP, 0);
+  c->r[EAX] = (uint32_t)v;
+  c->r[EDX] = (uint32_t)(v >> 32);
+}
+
+void wrmsr(Cpu *c, const Insn *in) {
+  (void)in;
+  if (c->cpl) cpu_fault(c, EXC_GP, 0);
+  uint32_t index = c->r[ECX];
+  uint64_t v = (uint64_t)c->r[EDX] << 32 | c->r[EAX];
+  uint64_t *slot = msr_slot(c, index);
+  if (index == MSR_TSC) c->tsc = v - c->icount;
+  else if (index == MSR_BIOS_SIGN) return;
+  else if (slot) *slot = v;
+  else cpu_fault(c, EXC_GP, 0);
+}
+
+/* Performance counters 0 and 1 exist and count nothing. */
+void rdpmc(Cpu *c, const Insn *in) {
+  (void)in;
+  if (c->r[ECX] > 1 || (c->cpl && !(c->cr[4] & (1u << 8)))) cpu_fault(c, EXC_GP, 0);
+  c->r[EAX] = 0;
+  c->r[EDX] = 0;
+}

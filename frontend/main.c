@@ -1,0 +1,153 @@
+/* holo86 command line: parse options, build the machine, run it. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/machine.h"
+#include "frontend/demo_image.h"
+
+#define HOLO86_VERSION "0.1.0"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: holo86 [options]\n"
+          "\n"
+          "Runs an x86 PC. With no firmware given, runs the built-in demo program.\n"
+          "\n"
+          "  -bios FILE         firmware image (64 KiB to 1 MiB) mapped below 4 GiB and 1 MiB\n"
+          "  -m MB              guest RAM in MiB (default 32)\n"
+          "  --max-insns N      stop after N guest instructions (exit status 3)\n"
+          "  --help             this text\n"
+          "  --version          version\n"
+          "\n"
+          "Guest programs may print through the debug console (port 0xE9) and stop\n"
+          "the machine with an exit status by writing it to port 0xF4.\n"
+          "Exit status: the guest's (exit port), 0 when the CPU halts for good,\n"
+          "1 on a triple fault or error, 2 on bad usage, 3 at --max-insns.\n");
+}
+
+/* Read a whole file; returns NULL with a message on failure. */
+static uint8_t *read_file(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "holo86: cannot open %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  uint8_t *buf = NULL;
+  size_t len = 0, cap = 0, n;
+  do {
+    if (len == cap) {
+      cap = cap ? cap * 2 : 65536;
+      uint8_t *b = realloc(buf, cap);
+      if (!b) {
+        free(buf);
+        fclose(f);
+        fprintf(stderr, "holo86: out of memory reading %s\n", path);
+        return NULL;
+      }
+      buf = b;
+    }
+    n = fread(buf + len, 1, cap - len, f);
+    len += n;
+  } while (n > 0);
+  bool failed = ferror(f);
+  fclose(f);
+  if (failed) {
+    fprintf(stderr, "holo86: error reading %s\n", path);
+    free(buf);
+    return NULL;
+  }
+  *size = len;
+  return buf;
+}
+
+static bool parse_u64(const char *s, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (errno || end == s || *end || s[0] == '-') return false;
+  *out = v;
+  return true;
+}
+
+int main(int argc, char **argv) {
+  enum { OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX };
+  static const struct option opts[] = {
+      {"help", no_argument, 0, OPT_HELP},
+      {"version", no_argument, 0, OPT_VERSION},
+      {"bios", required_argument, 0, OPT_BIOS},
+      {"m", required_argument, 0, OPT_MEM},
+      {"max-insns", required_argument, 0, OPT_MAX},
+      {0, 0, 0, 0},
+  };
+  const char *bios_path = NULL;
+  uint64_t ram_mb = 32, max_insns = 0;
+  int opt;
+  opterr = 0;
+  /* getopt_long_only accepts QEMU-style single-dash long options. */
+  while ((opt = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
+    switch (opt) {
+    case OPT_HELP: usage(stdout); return 0;
+    case OPT_VERSION: printf("holo86 %s\n", HOLO86_VERSION); return 0;
+    case OPT_BIOS: bios_path = optarg; break;
+    case OPT_MEM:
+      if (!parse_u64(optarg, &ram_mb)) {
+        fprintf(stderr, "holo86: -m needs a number of MiB, not '%s'\n", optarg);
+        return 2;
+      }
+      break;
+    case OPT_MAX:
+      if (!parse_u64(optarg, &max_insns) || !max_insns) {
+        fprintf(stderr, "holo86: --max-insns needs a positive number, not '%s'\n", optarg);
+        return 2;
+      }
+      break;
+    default:
+      if (optopt) fprintf(stderr, "holo86: option '%s' needs an argument\n", argv[optind - 1]);
+      else fprintf(stderr, "holo86: unknown option '%s'\n", argv[optind - 1]);
+      fprintf(stderr, "Try 'holo86 --help'.\n");
+      return 2;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "holo86: unexpected argument '%s'\nTry 'holo86 --help'.\n", argv[optind]);
+    return 2;
+  }
+
+  MachineConfig cfg = {.ram_mb = ram_mb > 3072 ? 0 : (uint32_t)ram_mb};
+  uint8_t *image = NULL;
+  if (bios_path) {
+    image = read_file(bios_path, &cfg.bios_size);
+    if (!image) return 1;
+    cfg.bios = image;
+  } else {
+    cfg.bios = holo86_demo_image;
+    cfg.bios_size = (size_t)(holo86_demo_image_end - holo86_demo_image);
+  }
+  char err[256];
+  Machine *m = machine_new(&cfg, err, sizeof err);
+  free(image);
+  if (!m) {
+    fprintf(stderr, "holo86: %s%s%s\n", bios_path ? bios_path : "", bios_path ? ": " : "", err);
+    return bios_path ? 1 : 2;
+  }
+  MachineStop why = machine_run(m, max_insns);
+  int status = 0;
+  switch (why) {
+  case STOP_EXIT_PORT: status = m->debugcon.exit_status; break;
+  case STOP_HALTED: status = 0; break;
+  case STOP_SHUTDOWN:
+    fprintf(stderr, "holo86: triple fault at %04X:%08X: the machine shut down\n",
+            m->cpu->seg[SEG_CS].sel, m->cpu->eip);
+    status = 1;
+    break;
+  case STOP_LIMIT:
+    fprintf(stderr, "holo86: stopped after %llu instructions\n", (unsigned long long)max_insns);
+    status = 3;
+    break;
+  }
+  machine_free(m);
+  return status;
+}
