@@ -1,0 +1,41 @@
+#!/bin/sh
+# The command line as a user meets it: the demo, --help, --version, and
+# clear errors with the documented exit codes for bad input.
+BUILD=${1:-build}
+H=./holo86
+fails=0 passes=0
+check() { # description expected-status command...
+  desc=$1 want=$2; shift 2
+  out=$("$@" 2>&1); got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL: $desc: exit $got, expected $want"; echo "$out" | head -5; fails=$((fails + 1))
+  else
+    echo "ok: $desc"; passes=$((passes + 1))
+  fi
+  LAST_OUT=$out
+}
+expect_text() { # description text
+  case "$LAST_OUT" in *"$2"*) echo "ok: $1"; passes=$((passes + 1)) ;; *) echo "FAIL: $1: no '$2' in output"; fails=$((fails + 1)) ;; esac
+}
+
+check "demo runs and exits 0" 0 $H
+expect_text "demo prints the primes below 100" "primes below 100: 2 3 5 7 11 13 17 19 23 29 31 37 41 43 47 53 59 61 67 71 73 79 83 89 97"
+expect_text "demo prints Fibonacci numbers" "Fibonacci: 0 1 1 2 3 5 8 13 21 34 55 89 144 233 377 610 987 1597 2584 4181"
+check "--help" 0 $H --help
+expect_text "--help shows usage" "usage: holo86"
+check "--version" 0 $H --version
+expect_text "--version names the program" "holo86 "
+check "unknown option is exit 2" 2 $H --no-such-option
+expect_text "unknown option is named" "unknown option '--no-such-option'"
+check "option without its argument is exit 2" 2 $H -bios
+check "bad memory size is exit 2" 2 $H -m lots
+check "missing firmware file is exit 1" 1 $H -bios /nonexistent/bios.bin
+expect_text "missing file is named" "/nonexistent/bios.bin"
+tmp=$(mktemp); head -c 1000 /dev/zero > "$tmp"
+check "truncated firmware image is exit 1" 1 $H -bios "$tmp"
+expect_text "truncated image explained" "64 KiB"
+rm -f "$tmp"
+check "instruction limit is exit 3" 3 $H --max-insns 50
+
+echo "CLI checks: $passes passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Runs every test suite that `make test` built and prints one line per
+# suite, then a final "N passed, N failed" over the suites. A suite that
+# needs ../shared and does not find it says so and counts as skipped.
+BUILD=${BUILD:-build}
+SST_DIR=${SST_DIR:-../shared/conformance/sst-80286}
+passed=0 failed=0 skipped=0
+
+run() { # name command...
+  name=$1; shift
+  echo "=== $name: $*"
+  "$@"
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1)); echo "=== $name: PASS"
+  elif [ $rc -eq 77 ]; then
+    skipped=$((skipped + 1)); echo "=== $name: SKIPPED"
+  else
+    failed=$((failed + 1)); echo "=== $name: FAIL (exit $rc)"
+  fi
+}
+
+run "unit tests (Criterion)" "$BUILD/unit-tests" --jobs 2
+run "decoder vs capstone" "$BUILD/decoder-vs-capstone"
+run "demo program" tests/cli/test_cli.sh "$BUILD"
+if [ -d "$SST_DIR" ]; then
+  run "SingleStepTests 80286" "$BUILD/sst-runner" "$SST_DIR"
+else
+  echo "=== SingleStepTests 80286: SKIPPED: $SST_DIR not found (it lives in ../shared, for developers and CI)"
+  skipped=$((skipped + 1))
+fi
+
+echo
+echo "test suites: $passed passed, $failed failed, $skipped skipped"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
