@@ -1,21 +1,6 @@
 /* Deriving EFLAGS from the lazy record; see flags.h. */
 #include "cpu/flags.h"
 
-bool flags_cf(const Cpu *c) {
-  const LazyFlags *l = &c->lf;
-  uint32_t m = size_mask(l->size);
-  uint32_t a = l->a & m, b = l->b & m, r = l->res & m;
-  switch (l->op) {
-  case LF_ADD: return r < a;
-  case LF_ADC: return l->carry ? r <= a : r < a;
-  case LF_SUB: return a < b;
-  case LF_SBB: return l->carry ? a <= b : a < b;
-  case LF_LOGIC: return false;
-  case LF_INC: case LF_DEC: return l->carry;
-  default: return c->flags & F_CF;
-  }
-}
-
 void flags_materialize(Cpu *c) {
   const LazyFlags *l = &c->lf;
   if (l->op == LF_NONE) return;
@@ -66,7 +51,12 @@ bool flags_cond(Cpu *c, int cc) {
     }
     return r ^ (cc & 1);
   }
-  if (l->op == LF_LOGIC && (cc >> 1) == 2) return !(l->res & size_mask(l->size)) ^ (cc & 1);
+  /* ZF and SF come straight from the result whatever the operation. */
+  if (l->op != LF_NONE && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+    uint32_t r = l->res & size_mask(l->size);
+    bool v = (cc >> 1) == 2 ? r == 0 : r >> (l->size * 8 - 1);
+    return v ^ (cc & 1);
+  }
 slow:
   flags_materialize(c);
   uint32_t f = c->flags;

@@ -18,7 +18,20 @@ static inline void lazy_set(Cpu *c, LazyOp op, int size, uint32_t a,
 /* Fold pending lazy flags into c->flags. */
 void flags_materialize(Cpu *c);
 /* Carry flag alone (cheaper than materialising all six). */
-bool flags_cf(const Cpu *c);
+static inline bool flags_cf(const Cpu *c) {
+  const LazyFlags *l = &c->lf;
+  uint32_t m = size_mask(l->size);
+  uint32_t a = l->a & m, b = l->b & m, r = l->res & m;
+  switch (l->op) {
+  case LF_ADD: return r < a;
+  case LF_ADC: return l->carry ? r <= a : r < a;
+  case LF_SUB: return a < b;
+  case LF_SBB: return l->carry ? a <= b : a < b;
+  case LF_LOGIC: return false;
+  case LF_INC: case LF_DEC: return l->carry;
+  default: return c->flags & F_CF;
+  }
+}
 /* Jcc/SETcc/CMOVcc condition 0..15 (O NO B AE E NE BE A S NS P NP L GE LE G). */
 bool flags_cond(Cpu *c, int cc);
 /* Replace the arithmetic flags selected by mask (eager update). */

@@ -13,8 +13,10 @@ static inline LazyFlags lazy(LazyOp op, int size, uint32_t a, uint32_t b, uint32
                      .size = (uint8_t)size, .carry = carry};
 }
 
-/* a OP b at size; the flags it produces go to *lf. */
-static uint32_t alu(Cpu *c, int op, int size, uint32_t a, uint32_t b, LazyFlags *lf) {
+/* a OP b at size; the flags it produces go to *lf. Inlined into each
+ * per-operation handler below, where op is a constant. */
+static inline __attribute__((always_inline)) uint32_t alu(Cpu *c, int op, int size, uint32_t a,
+                                                          uint32_t b, LazyFlags *lf) {
   uint32_t m = size_mask(size), r;
   bool cin;
   switch (op) {
@@ -37,43 +39,48 @@ static uint32_t alu(Cpu *c, int op, int size, uint32_t a, uint32_t b, LazyFlags 
   return r;
 }
 
-/* OP E, G */
-void alu_EG(Cpu *c, const Insn *in) {
-  int size = in->size;
-  Loc l = loc_E(c, in, size);
-  LazyFlags lf;
-  uint32_t r = alu(c, in->aux, size, loc_read(c, l, size), reg_get(c, in->reg, size), &lf);
-  if (in->aux != ALU_CMP) loc_write(c, l, size, r);
-  c->lf = lf;
-}
+/* The four operand forms of each operation: E,G  G,E  AL/eAX,imm  E,imm
+ * (group 1). CMP writes nothing back. */
+#define ALU_HANDLERS(name, op)                                                         \
+  void name##_EG(Cpu *c, const Insn *in) {                                             \
+    int size = in->size;                                                               \
+    Loc l = loc_E(c, in, size);                                                        \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, size, loc_read(c, l, size), reg_get(c, in->reg, size), &lf); \
+    if (op != ALU_CMP) loc_write(c, l, size, r);                                       \
+    c->lf = lf;                                                                        \
+  }                                                                                    \
+  void name##_GE(Cpu *c, const Insn *in) {                                             \
+    int size = in->size;                                                               \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, size, reg_get(c, in->reg, size), read_E(c, in), &lf);      \
+    if (op != ALU_CMP) reg_set(c, in->reg, size, r);                                   \
+    c->lf = lf;                                                                        \
+  }                                                                                    \
+  void name##_AI(Cpu *c, const Insn *in) {                                             \
+    int size = in->size;                                                               \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, size, reg_get(c, EAX, size), in->imm & size_mask(size), &lf); \
+    if (op != ALU_CMP) reg_set(c, EAX, size, r);                                       \
+    c->lf = lf;                                                                        \
+  }                                                                                    \
+  void name##_EI(Cpu *c, const Insn *in) {                                             \
+    int size = in->size;                                                               \
+    Loc l = loc_E(c, in, size);                                                        \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, size, loc_read(c, l, size), in->imm & size_mask(size), &lf); \
+    if (op != ALU_CMP) loc_write(c, l, size, r);                                       \
+    c->lf = lf;                                                                        \
+  }
 
-/* OP G, E */
-void alu_GE(Cpu *c, const Insn *in) {
-  int size = in->size;
-  LazyFlags lf;
-  uint32_t r = alu(c, in->aux, size, reg_get(c, in->reg, size), read_E(c, in), &lf);
-  if (in->aux != ALU_CMP) reg_set(c, in->reg, size, r);
-  c->lf = lf;
-}
-
-/* OP AL/eAX, imm */
-void alu_AI(Cpu *c, const Insn *in) {
-  int size = in->size;
-  LazyFlags lf;
-  uint32_t r = alu(c, in->aux, size, reg_get(c, EAX, size), in->imm & size_mask(size), &lf);
-  if (in->aux != ALU_CMP) reg_set(c, EAX, size, r);
-  c->lf = lf;
-}
-
-/* Group 1: OP E, imm */
-void alu_EI(Cpu *c, const Insn *in) {
-  int size = in->size;
-  Loc l = loc_E(c, in, size);
-  LazyFlags lf;
-  uint32_t r = alu(c, in->aux, size, loc_read(c, l, size), in->imm & size_mask(size), &lf);
-  if (in->aux != ALU_CMP) loc_write(c, l, size, r);
-  c->lf = lf;
-}
+ALU_HANDLERS(add, ALU_ADD)
+ALU_HANDLERS(or, ALU_OR)
+ALU_HANDLERS(adc, ALU_ADC)
+ALU_HANDLERS(sbb, ALU_SBB)
+ALU_HANDLERS(and, ALU_AND)
+ALU_HANDLERS(sub, ALU_SUB)
+ALU_HANDLERS(xor, ALU_XOR)
+ALU_HANDLERS(cmp, ALU_CMP)
 
 static void test(Cpu *c, int size, uint32_t a, uint32_t b) {
   c->lf = lazy(LF_LOGIC, size, a, b, a & b & size_mask(size), 0);
