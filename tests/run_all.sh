@@ -22,7 +22,7 @@ run() { # name command...
 
 run "unit tests (Criterion)" "$BUILD/unit-tests" --jobs 2
 run "decoder vs capstone" "$BUILD/decoder-vs-capstone"
-run "demo program" tests/cli/test_cli.sh "$BUILD"
+run "command line and demo" tests/cli/test_cli.sh "$BUILD"
 if [ -d "$SST_DIR" ]; then
   run "SingleStepTests 80286" "$BUILD/sst-runner" "$SST_DIR"
 else

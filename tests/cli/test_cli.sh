@@ -2,7 +2,7 @@
 # The command line as a user meets it: the demo, --help, --version, and
 # clear errors with the documented exit codes for bad input.
 BUILD=${1:-build}
-H=./holo86
+H="$BUILD/holo86"
 fails=0 passes=0
 check() { # description expected-status command...
   desc=$1 want=$2; shift 2
