@@ -1,0 +1,101 @@
+/* Reference results from the host's x87 via inline assembly. All exceptions
+ * stay masked (the cw passed in has bits 0-5 set), so every instruction
+ * completes and FNSTSW right after it shows exactly the flags it raised:
+ * FNINIT cleared the status word before. */
+#include <string.h>
+
+#include "tests/fpu/fpu_test.h"
+
+#define HW_BIN(insn)                                                                     \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" insn          \
+                     "\n\tfnstsw %[sw]\n\tfstpt %[r]\n\tfstp %%st(0)"                     \
+                     : [r] "=m"(*r), [sw] "=m"(*sw)                                       \
+                     : [a] "m"(*a), [b] "m"(*b), [cw] "m"(cw)                             \
+                     : "memory")
+
+/* ST0 = a, ST1 = b. In AT&T syntax "fsub %st(1), %st" is ST0 = ST0 - ST1. */
+void hw_binary(int op, const F80 *a, const F80 *b, uint16_t cw, F80 *r, uint16_t *sw)
+{
+    memset(r, 0, sizeof *r);
+    switch (op) {
+    case BIN_ADD: HW_BIN("fadd %%st(1), %%st"); break;
+    case BIN_SUB: HW_BIN("fsub %%st(1), %%st"); break;
+    case BIN_MUL: HW_BIN("fmul %%st(1), %%st"); break;
+    case BIN_DIV: HW_BIN("fdiv %%st(1), %%st"); break;
+    case BIN_PREM: HW_BIN("fprem"); break;
+    case BIN_PREM1: HW_BIN("fprem1"); break;
+    case BIN_SCALE: HW_BIN("fscale"); break;
+    case BIN_COM: HW_BIN("fcom %%st(1)"); break;
+    case BIN_UCOM: HW_BIN("fucom %%st(1)"); break;
+    }
+}
+
+#define HW_UN(insn)                                                                      \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn                       \
+                     "\n\tfnstsw %[sw]\n\tfstpt %[r]"                                     \
+                     : [r] "=m"(*r), [sw] "=m"(*sw)                                       \
+                     : [a] "m"(*a), [cw] "m"(cw)                                          \
+                     : "memory")
+
+void hw_unary(int op, const F80 *a, uint16_t cw, F80 *r, uint16_t *sw)
+{
+    memset(r, 0, sizeof *r);
+    switch (op) {
+    case UN_SQRT: HW_UN("fsqrt"); break;
+    case UN_RNDINT: HW_UN("frndint"); break;
+    case UN_TST: HW_UN("ftst"); break;
+    case UN_XAM: HW_UN("fxam"); break;
+    }
+}
+
+void hw_xtract(const F80 *a, uint16_t cw, F80 *exp, F80 *sig, uint16_t *sw)
+{
+    memset(exp, 0, sizeof *exp);
+    memset(sig, 0, sizeof *sig);
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\tfxtract\n\tfnstsw %[sw]\n\t"
+                     "fstpt %[s]\n\tfstpt %[e]"
+                     : [e] "=m"(*exp), [s] "=m"(*sig), [sw] "=m"(*sw)
+                     : [a] "m"(*a), [cw] "m"(cw)
+                     : "memory");
+}
+
+#define HW_ST(insn)                                                                      \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn " %[m]\n\tfnstsw %[sw]" \
+                     : [m] "=m"(*(uint8_t(*)[10])mem), [sw] "=m"(*sw)                     \
+                     : [a] "m"(*a), [cw] "m"(cw)                                          \
+                     : "memory")
+
+void hw_store(int op, const F80 *a, uint16_t cw, uint8_t mem[10], uint16_t *sw)
+{
+    memset(mem, 0xCC, 10);
+    switch (op) {
+    case ST_I16: HW_ST("fistps"); break;
+    case ST_I32: HW_ST("fistpl"); break;
+    case ST_I64: HW_ST("fistpll"); break;
+    case ST_TI16: HW_ST("fisttps"); break;
+    case ST_TI32: HW_ST("fisttpl"); break;
+    case ST_TI64: HW_ST("fisttpll"); break;
+    case ST_F32: HW_ST("fstps"); break;
+    case ST_F64: HW_ST("fstpl"); break;
+    case ST_BCD: HW_ST("fbstp"); break;
+    }
+}
+
+#define HW_LD(insn)                                                                      \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\t" insn " %[m]\n\tfnstsw %[sw]\n\tfstpt %[r]" \
+                     : [r] "=m"(*r), [sw] "=m"(*sw)                                       \
+                     : [m] "m"(*(const uint8_t(*)[10])mem), [cw] "m"(cw)                  \
+                     : "memory")
+
+void hw_load(int op, const uint8_t mem[10], uint16_t cw, F80 *r, uint16_t *sw)
+{
+    memset(r, 0, sizeof *r);
+    switch (op) {
+    case LD_I16: HW_LD("filds"); break;
+    case LD_I32: HW_LD("fildl"); break;
+    case LD_I64: HW_LD("fildll"); break;
+    case LD_F32: HW_LD("flds"); break;
+    case LD_F64: HW_LD("fldl"); break;
+    case LD_BCD: HW_LD("fbld"); break;
+    }
+}
