@@ -43,7 +43,9 @@ static void ascii_adjust(Cpu *c, bool sub) {
   uint32_t f = cpu_get_flags(c);
   uint32_t ax = c->r[EAX] & 0xFFFF;
   bool adjust = (ax & 0xF) > 9 || (f & F_AF);
-  if (adjust) ax = sub ? ((ax - 6) & 0xFF) | (((ax >> 8) - 1) & 0xFF) << 8 : ax + 0x106;
+  /* SDM: AX = AX + 106h, or AX = AX - 6 then AH = AH - 1 (so a borrow out
+   * of AL decrements AH twice). */
+  if (adjust) ax = sub ? (ax - 6 - 0x100) & 0xFFFF : ax + 0x106;
   reg_set(c, EAX, 2, ax & 0xFF0F);
   flags_set_arith(c, F_AF | F_CF, adjust ? F_AF | F_CF : 0);
 }

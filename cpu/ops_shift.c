@@ -14,8 +14,10 @@ static unsigned shift_count(Cpu *c, const Insn *in) {
   }
 }
 
-/* Flags other than the ones the operation defines are left as they were,
- * except SF/ZF/PF (and AF, cleared) for the shifts that define them. */
+/* Rotates change only CF and OF; shifts also set SF/ZF/PF and clear AF.
+ * OF is defined by the SDM for 1-bit counts only; for larger counts we
+ * give what a CPU that shifts one bit at a time ends with (the 80286's
+ * measured behaviour): the OF of the last 1-bit step. */
 void shift_E(Cpu *c, const Insn *in) {
   int size = in->size, bits = size * 8;
   unsigned n = shift_count(c, in);
@@ -56,12 +58,13 @@ void shift_E(Cpu *c, const Insn *in) {
   case RCR: {
     unsigned k = n % (bits + 1);
     bool cin = flags_cf(c);
-    if (!!(a & msb) != cin) f |= F_OF; /* from the operand before rotating */
     uint64_t wide = (uint64_t)a | (uint64_t)cin << bits;
     for (unsigned i = 0; i < k; i++)
       wide = ((wide >> 1) | ((wide & 1) << bits)) & ((2ull << bits) - 1);
     r = (uint32_t)wide & m;
     cf = (wide >> bits) & 1;
+    /* The last 1-bit step's MSB(before) ^ CF(before), read off the result. */
+    if (((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1) f |= F_OF;
     break;
   }
   case SHL: case SAL: {
@@ -76,7 +79,7 @@ void shift_E(Cpu *c, const Insn *in) {
   case SHR:
     r = n >= 32 ? 0 : (a >> n);
     cf = (a >> (n - 1)) & 1;
-    if (a & msb) f |= F_OF;
+    if (n == 1 && (a & msb)) f |= F_OF; /* later steps shift in zeros */
     mask = F_ARITH;
     f |= szp_flags(r, size);
     break;
