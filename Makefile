@@ -3,8 +3,8 @@
 
 CC      ?= gcc
 BUILD   ?= build
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -I. -MMD -MP
+OPT     ?= -O2 -g
+CFLAGS  += $(OPT) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -I. -MMD -MP
 LDLIBS  += -lz
 SAN     :=
 
@@ -76,7 +76,7 @@ bench-cpu: $(BUILD)/bench-cpu
 
 asan: deps
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  CFLAGS="-O1 -g" all build-asan/unit-tests build-asan/sst-runner build-asan/decoder-vs-capstone
+	  OPT="-O1 -g" all build-asan/unit-tests build-asan/sst-runner build-asan/decoder-vs-capstone
 	@BUILD=build-asan SST_DIR=$(SST_DIR) UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run_all.sh
 
 run-demo: holo86
