@@ -113,8 +113,20 @@ int round_value(F80Env *env, int sign, int32_t exp, U128 sig, const Format *fmt,
             *omant = ~0ull << (64 - prec);
             return R_FINITE;
         }
-        /* Unmasked: the handler gets the rounded significand with the
-         * exponent brought back into range by the wrap constant. */
+        /* Unmasked, memory destination: nothing is stored, only OE shows. */
+        if (!fmt->wrap) {
+            env_raise(env, F80_OE);
+            return R_INF;
+        }
+        /* Unmasked, register destination: the handler gets the rounded
+         * significand with the exponent brought back into range by the wrap
+         * constant; if even that is too large (only FSCALE gets there), an
+         * infinity whatever the rounding mode. */
+        if (e - fmt->wrap > fmt->emax) {
+            env_raise(env, F80_OE | F80_PE);
+            env_set_c1(env, 1);
+            return R_INF;
+        }
         env_raise(env, F80_OE | (inexact ? F80_PE : 0));
         env_set_c1(env, up);
         *oexp = e - fmt->wrap;
@@ -123,7 +135,15 @@ int round_value(F80Env *env, int sign, int32_t exp, U128 sig, const Format *fmt,
     }
 
     if (e < fmt->emin) {
-        if (!env_masked(env, F80_UE)) {
+        if (!env_masked(env, F80_UE)) { /* as for overflow, mirrored */
+            if (!fmt->wrap) {
+                env_raise(env, F80_UE);
+                return R_ZERO;
+            }
+            if (e + fmt->wrap < fmt->emin) {
+                env_raise(env, F80_UE | F80_PE);
+                return R_ZERO;
+            }
             env_raise(env, F80_UE | (inexact ? F80_PE : 0));
             env_set_c1(env, up);
             *oexp = e + fmt->wrap;

@@ -66,9 +66,9 @@ static F80 prem_common(F80Env *env, F80 a, F80 b, int nearest)
     if (ka == K_INF || kb == K_ZERO) return f80_invalid(env);
     if (denormal_stop(env, ka, kb)) return a;
     if (ka == K_ZERO) return a;
-    if (kb == K_INF) { /* quotient 0, remainder a (a pseudo-denormal comes out normal) */
-        Norm na = f80_normalize(a);
-        return round_pack_f80(env, na.sign, na.exp, u128(na.mant, 0), 64);
+    if (kb == K_INF) { /* quotient 0, remainder a; a pseudo-denormal comes out normal */
+        if (ka == K_DENORMAL && (a.mant & F80_INT_BIT)) a.sign_exp |= 1;
+        return a;
     }
 
     Norm na = f80_normalize(a), nb = f80_normalize(b);
@@ -179,14 +179,16 @@ F80 f80_scale(F80Env *env, F80 a, F80 b)
     }
     if (denormal_stop(env, ka, kb)) return a;
     if (ka == K_ZERO || ka == K_INF) return a;
+    if (kb == K_ZERO) { /* a passes unrounded (even an unmasked-UE denormal) */
+        if (ka == K_DENORMAL && (a.mant & F80_INT_BIT)) a.sign_exp |= 1;
+        return a;
+    }
     /* trunc(b), clamped well beyond any exponent that can still matter */
     int32_t n = 0;
-    if (kb != K_ZERO) {
-        Norm nb = f80_normalize(b);
-        if (nb.exp >= 20) n = 1 << 20;
-        else if (nb.exp >= 0) n = (int32_t)(nb.mant >> (63 - nb.exp));
-        if (sb) n = -n;
-    }
+    Norm nb = f80_normalize(b);
+    if (nb.exp >= 20) n = 1 << 20;
+    else if (nb.exp >= 0) n = (int32_t)(nb.mant >> (63 - nb.exp));
+    if (sb) n = -n;
     Norm na = f80_normalize(a);
     return round_pack_f80(env, sa, na.exp + n, u128(na.mant, 0), 64);
 }

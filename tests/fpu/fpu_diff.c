@@ -15,14 +15,29 @@
 static long total_pass, total_fail, op_fail;
 static int printed, max_printed = 25;
 
+/* Coverage of the current operation (printed with -v): how often the real
+ * FPU raised each flag, set each condition bit, or produced a denormal. */
+static const char *const cov_name[] = { "IE", "DE", "ZE", "OE", "UE", "PE", "C0", "C1", "C2",
+                                        "C3", "denormal-result" };
+static long cov[11];
+
+static void note(uint16_t hsw, const F80 *result)
+{
+    static const uint16_t bit[] = { F80_IE, F80_DE, F80_ZE, F80_OE, F80_UE, F80_PE,
+                                    F80_C0, F80_C1, F80_C2, F80_C3 };
+    for (int i = 0; i < 10; i++) cov[i] += (hsw & bit[i]) != 0;
+    if (result && !(result->sign_exp & 0x7FFF) && result->mant) cov[10]++;
+}
+
 static const char *const rc_name[] = { "near", "down", "up", "zero" };
 static const int pc_bits[] = { 24, 64, 53, 64 };
 
 /* Exceptions masked; random PC in {24, 53, 64} and random RC. */
 static uint16_t random_cw(void)
 {
-    static const unsigned pcs[] = { F80_PC_24, F80_PC_53, F80_PC_64 };
-    return (uint16_t)(0x7F | pcs[gen_below(3)] << F80_PC_SHIFT | gen_below(4) << F80_RC_SHIFT);
+    static const unsigned pcs[] = { F80_PC_24, F80_PC_53, F80_PC_64, F80_PC_24, F80_PC_53,
+                                    F80_PC_64, 1 /* reserved: acts as 64 */ };
+    return (uint16_t)(0x7F | pcs[gen_below(7)] << F80_PC_SHIFT | gen_below(4) << F80_RC_SHIFT);
 }
 
 static void print_f80(const char *label, F80 v)
@@ -85,8 +100,38 @@ static void binary_operands(int op, F80 *a, F80 *b)
 {
     unsigned pick = gen_below(10);
     *a = gen_f80();
-    if (pick < 3) {
+    if (pick < 2) {
         *b = gen_f80();
+        return;
+    }
+    if (pick == 2 && gen_below(3) == 0) { /* two NaNs: which one wins, ties */
+        uint64_t m = gen_below(2) ? gen_u64() : 0;
+        a->sign_exp |= 0x7FFF;
+        a->mant = 0x8000000000000000ull | (gen_below(2) ? 1ull << 62 : 0) | (m >> 2);
+        *b = *a;
+        b->sign_exp ^= (uint16_t)(gen_below(2) << 15);
+        b->mant ^= gen_below(2) ? 0 : (1ull << 62) | gen_below(3);
+        if (!(b->mant & 0x3FFFFFFFFFFFFFFFull)) b->mant |= 1ull << 62;
+        if (gen_below(2)) { F80 t = *a; *a = *b; *b = t; }
+        if (!(a->mant & 0x3FFFFFFFFFFFFFFFull)) a->mant |= 1ull << 62;
+        return;
+    }
+    if (pick == 2 && (op == BIN_MUL || op == BIN_DIV)) {
+        /* (2 - e1) * (2 - e2) * 2^(emin - 2): just below the smallest normal,
+         * where tininess before and after rounding differ */
+        int k1 = 1 + (int)gen_below(64), k2 = 1 + (int)gen_below(64);
+        int ea = 1 + (int)gen_below(0x7FFD);
+        *a = gen_f80_range(ea, ea);
+        a->mant = ~0ull << (64 - k1);
+        int eb = (1 - 16383) - 2 - (ea - 16383) + 16383 + (int)gen_below(3) - 1;
+        if (op == BIN_DIV) { /* a / b with b = 1 / (2 - e2) * 2^... */
+            eb = ea - ((1 - 16383) - 1) + (int)gen_below(3) - 1;
+            *b = gen_f80_range(clamp_exp(eb), clamp_exp(eb));
+            b->mant = 0x8000000000000000ull | gen_below(4);
+        } else {
+            *b = gen_f80_range(clamp_exp(eb), clamp_exp(eb));
+            b->mant = ~0ull << (64 - k2);
+        }
         return;
     }
     switch (op) {
@@ -146,6 +191,7 @@ static void test_binary(int op, long n)
         F80 a, b, hr;
         binary_operands(op, &a, &b);
         hw_binary(op, &a, &b, cw, &hr, &hsw);
+        note(hsw, check_result ? &hr : NULL);
         F80Env env;
         f80_env_init(&env, cw);
         F80 er = emulate_binary(op, &env, a, b);
@@ -179,6 +225,7 @@ static void test_unary(int op, long n)
         if (op == UN_RNDINT && pick == 0) a = gen_integer_valued(64);
         if (op == UN_RNDINT && pick == 1) a = gen_f80_range(16383 - 3, 16383 + 2);
         hw_unary(op, &a, cw, &hr, &hsw);
+        note(hsw, &hr);
         F80Env env;
         f80_env_init(&env, cw);
         switch (op) {
@@ -208,6 +255,7 @@ static void test_xtract(long n)
         uint16_t cw = random_cw(), hsw;
         F80 a = gen_f80(), he, hs, ee, es;
         hw_xtract(&a, cw, &he, &hs, &hsw);
+        note(hsw, &hs);
         F80Env env;
         f80_env_init(&env, cw);
         f80_xtract(&env, a, &ee, &es);
@@ -277,6 +325,7 @@ static void test_store(int op, long n)
         F80 a = store_operand(op);
         uint8_t hm[10], em[10];
         hw_store(op, &a, cw, hm, &hsw);
+        note(hsw, NULL);
         F80Env env;
         f80_env_init(&env, cw);
         emulate_store(op, &env, a, em);
@@ -314,6 +363,7 @@ static void test_load(int op, long n)
         if (op == LD_BCD) gen_bcd(m);
         F80 hr, er;
         hw_load(op, m, cw, &hr, &hsw);
+        note(hsw, &hr);
         F80Env env;
         f80_env_init(&env, cw);
         switch (op) {
@@ -333,6 +383,98 @@ static void test_load(int op, long n)
             print_f80("r", hr);
             printf(" sw=%04X got", hsw & mask);
             print_f80("r", er);
+            printf(" sw=%04X\n", env.sw & mask);
+        }
+    }
+}
+
+/* ---- unmasked exceptions --------------------------------------------------
+ * A random subset of the exceptions is unmasked. The x87 then leaves the
+ * destination alone for invalid, divide-by-zero and denormal-operand (and for
+ * overflow/underflow on memory stores), but writes overflowed or underflowed
+ * register results with the exponent wrapped by 24576. */
+
+static uint16_t random_cw_unmasked(void)
+{
+    return (uint16_t)((random_cw() & ~F80_EXC_MASK) | gen_below(64));
+}
+
+static void test_unmasked_binary(int op, long n)
+{
+    uint16_t mask = EXC | (op == BIN_PREM || op == BIN_PREM1 ? CC_ALL : F80_C1);
+    for (long i = 0; i < n; i++) {
+        uint16_t cw = random_cw_unmasked(), hsw;
+        F80 a, b, hr;
+        binary_operands(op, &a, &b);
+        hw_binary_unmasked(op, &a, &b, cw, &hr, &hsw);
+        note(hsw, &hr);
+        F80Env env;
+        f80_env_init(&env, cw);
+        F80 er = emulate_binary(op, &env, a, b);
+        if (f80_must_not_write(&env, false)) er = a;
+        int ok = same(hr, er) && (hsw & mask) == (env.sw & mask);
+        if (record(ok)) {
+            printf("FAIL %s(unmasked)", bin_name[op]);
+            print_f80("a", a);
+            print_f80("b", b);
+            print_cw(cw);
+            printf(" masks=%02X expected", cw & 0x3F);
+            print_f80("st0", hr);
+            printf(" sw=%04X got", hsw & mask);
+            print_f80("st0", er);
+            printf(" sw=%04X\n", env.sw & mask);
+        }
+    }
+}
+
+static void test_unmasked_unary(int op, long n)
+{
+    uint16_t mask = EXC | F80_C1;
+    for (long i = 0; i < n; i++) {
+        uint16_t cw = random_cw_unmasked(), hsw;
+        F80 a = gen_f80(), hr;
+        hw_unary_unmasked(op, &a, cw, &hr, &hsw);
+        note(hsw, &hr);
+        F80Env env;
+        f80_env_init(&env, cw);
+        F80 er = op == UN_SQRT ? f80_sqrt(&env, a) : f80_rndint(&env, a);
+        if (f80_must_not_write(&env, false)) er = a;
+        int ok = same(hr, er) && (hsw & mask) == (env.sw & mask);
+        if (record(ok)) {
+            printf("FAIL %s(unmasked)", un_name[op]);
+            print_f80("a", a);
+            print_cw(cw);
+            printf(" masks=%02X expected", cw & 0x3F);
+            print_f80("st0", hr);
+            printf(" sw=%04X got", hsw & mask);
+            print_f80("st0", er);
+            printf(" sw=%04X\n", env.sw & mask);
+        }
+    }
+}
+
+static void test_unmasked_store(int op, long n)
+{
+    uint16_t mask = EXC | F80_C1;
+    for (long i = 0; i < n; i++) {
+        uint16_t cw = random_cw_unmasked(), hsw;
+        F80 a = store_operand(op);
+        uint8_t hm[10], em[10];
+        hw_store_unmasked(op, &a, cw, hm, &hsw);
+        note(hsw, NULL);
+        F80Env env;
+        f80_env_init(&env, cw);
+        emulate_store(op, &env, a, em);
+        if (f80_must_not_write(&env, true)) memset(em, 0xCC, 10);
+        int ok = !memcmp(hm, em, 10) && (hsw & mask) == (env.sw & mask);
+        if (record(ok)) {
+            printf("FAIL %s(unmasked)", st_name[op]);
+            print_f80("a", a);
+            print_cw(cw);
+            printf(" masks=%02X expected", cw & 0x3F);
+            print_bytes("mem", hm, st_size[op]);
+            printf(" sw=%04X got", hsw & mask);
+            print_bytes("mem", em, st_size[op]);
             printf(" sw=%04X\n", env.sw & mask);
         }
     }
@@ -363,14 +505,22 @@ static void sanity(void)
         long before = total_pass + total_fail;                                           \
         op_fail = 0;                                                                     \
         call;                                                                            \
-        if (op_fail)                                                                     \
-            printf("  %-9s %ld of %ld cases failed\n", name, op_fail,                     \
-                   total_pass + total_fail - before);                                    \
+        long cases = total_pass + total_fail - before;                                   \
+        if (op_fail) printf("  %-9s %ld of %ld cases failed\n", name, op_fail, cases);     \
+        if (verbose) {                                                                   \
+            printf("  %-9s %7ld cases:", name, cases);                                   \
+            for (int c_ = 0; c_ < 11; c_++)                                              \
+                if (cov[c_]) printf(" %s %ld", cov_name[c_], cov[c_]);                    \
+            printf("\n");                                                                \
+        }                                                                                \
+        memset(cov, 0, sizeof cov);                                                      \
     } while (0)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1) max_printed = atoi(argv[1]); /* how many failures to show */
+    /* usage: fpu-diff [failures-to-show [-v]] */
+    if (argc > 1) max_printed = atoi(argv[1]);
+    int verbose = argc > 2 && !strcmp(argv[2], "-v");
     gen_seed(0x5EED0F87ull);
     sanity();
     /* case counts per operation: total about 1.5 million */
@@ -381,6 +531,10 @@ int main(int argc, char **argv)
     RUN("fxtract", test_xtract(30000));
     for (int op = 0; op <= ST_BCD; op++) RUN(st_name[op], test_store(op, 30000));
     for (int op = 0; op <= LD_BCD; op++) RUN(ld_name[op], test_load(op, 15000));
+    for (int op = 0; op <= BIN_SCALE; op++) RUN(bin_name[op], test_unmasked_binary(op, 20000));
+    RUN("fsqrt", test_unmasked_unary(UN_SQRT, 10000));
+    RUN("frndint", test_unmasked_unary(UN_RNDINT, 10000));
+    for (int op = 0; op <= ST_BCD; op++) RUN(st_name[op], test_unmasked_store(op, 5000));
     printf("%ld passed, %ld failed\n", total_pass, total_fail);
     return total_fail != 0;
 }

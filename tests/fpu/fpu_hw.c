@@ -1,7 +1,12 @@
-/* Reference results from the host's x87 via inline assembly. All exceptions
- * stay masked (the cw passed in has bits 0-5 set), so every instruction
- * completes and FNSTSW right after it shows exactly the flags it raised:
- * FNINIT cleared the status word before. */
+/* Reference results from the host's x87 via inline assembly. Each sequence
+ * starts with FNINIT, so FNSTSW right after the instruction shows exactly the
+ * flags it raised.
+ *
+ * With unmasked exceptions (hw_*_unmasked) the x87 only records the fault
+ * (ES) and would raise #MF at the next waiting instruction. We therefore use
+ * only non-waiting instructions afterwards: FNSTSW, then FNSAVE, which dumps
+ * the register stack (in 64-bit mode in the 108-byte 32-bit layout, ST0 at
+ * offset 28) and reinitialises the FPU, discarding the pending fault. */
 #include <string.h>
 
 #include "tests/fpu/fpu_test.h"
@@ -98,4 +103,73 @@ void hw_load(int op, const uint8_t mem[10], uint16_t cw, F80 *r, uint16_t *sw)
     case LD_F64: HW_LD("fldl"); break;
     case LD_BCD: HW_LD("fbld"); break;
     }
+}
+
+/* ---- unmasked exceptions ------------------------------------------------- */
+
+#define HW_BIN_U(insn)                                                                   \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" insn          \
+                     "\n\tfnstsw %[sw]\n\tfnsave %[save]"                                 \
+                     : [save] "=m"(save), [sw] "=m"(*sw)                                  \
+                     : [a] "m"(*a), [b] "m"(*b), [cw] "m"(cw)                             \
+                     : "memory")
+
+void hw_binary_unmasked(int op, const F80 *a, const F80 *b, uint16_t cw, F80 *st0, uint16_t *sw)
+{
+    uint8_t save[108];
+    switch (op) {
+    case BIN_ADD: HW_BIN_U("fadd %%st(1), %%st"); break;
+    case BIN_SUB: HW_BIN_U("fsub %%st(1), %%st"); break;
+    case BIN_MUL: HW_BIN_U("fmul %%st(1), %%st"); break;
+    case BIN_DIV: HW_BIN_U("fdiv %%st(1), %%st"); break;
+    case BIN_PREM: HW_BIN_U("fprem"); break;
+    case BIN_PREM1: HW_BIN_U("fprem1"); break;
+    case BIN_SCALE: HW_BIN_U("fscale"); break;
+    default: HW_BIN_U("fcom %%st(1)"); break;
+    }
+    memset(st0, 0, sizeof *st0);
+    memcpy(st0, save + 28, 10);
+}
+
+#define HW_UN_U(insn)                                                                    \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn                       \
+                     "\n\tfnstsw %[sw]\n\tfnsave %[save]"                                 \
+                     : [save] "=m"(save), [sw] "=m"(*sw)                                  \
+                     : [a] "m"(*a), [cw] "m"(cw)                                          \
+                     : "memory")
+
+void hw_unary_unmasked(int op, const F80 *a, uint16_t cw, F80 *st0, uint16_t *sw)
+{
+    uint8_t save[108];
+    switch (op) {
+    case UN_SQRT: HW_UN_U("fsqrt"); break;
+    default: HW_UN_U("frndint"); break;
+    }
+    memset(st0, 0, sizeof *st0);
+    memcpy(st0, save + 28, 10);
+}
+
+#define HW_ST_U(insn)                                                                    \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn " %[m]\n\tfnstsw %[sw]" \
+                     "\n\tfnsave %[save]"                                                 \
+                     : [m] "=m"(*(uint8_t(*)[10])mem), [sw] "=m"(*sw), [save] "=m"(save)   \
+                     : [a] "m"(*a), [cw] "m"(cw)                                          \
+                     : "memory")
+
+void hw_store_unmasked(int op, const F80 *a, uint16_t cw, uint8_t mem[10], uint16_t *sw)
+{
+    uint8_t save[108];
+    memset(mem, 0xCC, 10);
+    switch (op) {
+    case ST_I16: HW_ST_U("fistps"); break;
+    case ST_I32: HW_ST_U("fistpl"); break;
+    case ST_I64: HW_ST_U("fistpll"); break;
+    case ST_TI16: HW_ST_U("fisttps"); break;
+    case ST_TI32: HW_ST_U("fisttpl"); break;
+    case ST_TI64: HW_ST_U("fisttpll"); break;
+    case ST_F32: HW_ST_U("fstps"); break;
+    case ST_F64: HW_ST_U("fstpl"); break;
+    case ST_BCD: HW_ST_U("fbstp"); break;
+    }
+    (void)save;
 }
