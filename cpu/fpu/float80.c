@@ -266,10 +266,12 @@ static int special_operands(F80Env *env, F80 a, Kind ka, F80 b, Kind kb, F80 *r)
     return 0;
 }
 
-static F80 add_signed(F80Env *env, F80 a, F80 b, int flip_b)
+/* The arithmetic cores take the operand classes from the caller: a memory
+ * operand widened from single/double keeps the class of its source (a
+ * denormal float is a normal extended number, yet still reports DE). */
+static F80 add_k(F80Env *env, F80 a, Kind ka, F80 b, Kind kb, int flip_b)
 {
     env_begin(env);
-    Kind ka = f80_kind(a), kb = f80_kind(b);
     F80 r;
     if (special_operands(env, a, ka, b, kb, &r)) return r;
     int sa = f80_sign(a), sb = f80_sign(b) ^ flip_b;
@@ -303,13 +305,9 @@ static F80 add_signed(F80Env *env, F80 a, F80 b, int flip_b)
     return round_pack_f80(env, na.sign, na.exp + 1, s, prec);
 }
 
-F80 f80_add(F80Env *env, F80 a, F80 b) { return add_signed(env, a, b, 0); }
-F80 f80_sub(F80Env *env, F80 a, F80 b) { return add_signed(env, a, b, 1); }
-
-F80 f80_mul(F80Env *env, F80 a, F80 b)
+static F80 mul_k(F80Env *env, F80 a, Kind ka, F80 b, Kind kb)
 {
     env_begin(env);
-    Kind ka = f80_kind(a), kb = f80_kind(b);
     F80 r;
     if (special_operands(env, a, ka, b, kb, &r)) return r;
     int s = f80_sign(a) ^ f80_sign(b);
@@ -326,10 +324,9 @@ F80 f80_mul(F80Env *env, F80 a, F80 b)
                           env_prec(env));
 }
 
-F80 f80_div(F80Env *env, F80 a, F80 b)
+static F80 div_k(F80Env *env, F80 a, Kind ka, F80 b, Kind kb)
 {
     env_begin(env);
-    Kind ka = f80_kind(a), kb = f80_kind(b);
     F80 r;
     if (special_operands(env, a, ka, b, kb, &r)) return r;
     int s = f80_sign(a) ^ f80_sign(b);
@@ -371,6 +368,23 @@ F80 f80_div(F80Env *env, F80 a, F80 b)
     sig.lo |= (rem != 0 || top);
     return round_pack_f80(env, s, na.exp - nb.exp, sig, env_prec(env));
 }
+
+F80 arith_k(F80Env *env, F80ArithOp op, F80 a, Kind ka, F80 b, Kind kb)
+{
+    switch (op) {
+    case F80_OP_ADD: return add_k(env, a, ka, b, kb, 0);
+    case F80_OP_SUB: return add_k(env, a, ka, b, kb, 1);
+    case F80_OP_SUBR: return add_k(env, b, kb, a, ka, 1);
+    case F80_OP_MUL: return mul_k(env, a, ka, b, kb);
+    case F80_OP_DIV: return div_k(env, a, ka, b, kb);
+    default: return div_k(env, b, kb, a, ka);
+    }
+}
+
+F80 f80_add(F80Env *env, F80 a, F80 b) { return add_k(env, a, f80_kind(a), b, f80_kind(b), 0); }
+F80 f80_sub(F80Env *env, F80 a, F80 b) { return add_k(env, a, f80_kind(a), b, f80_kind(b), 1); }
+F80 f80_mul(F80Env *env, F80 a, F80 b) { return mul_k(env, a, f80_kind(a), b, f80_kind(b)); }
+F80 f80_div(F80Env *env, F80 a, F80 b) { return div_k(env, a, f80_kind(a), b, f80_kind(b)); }
 
 F80 f80_sqrt(F80Env *env, F80 a)
 {

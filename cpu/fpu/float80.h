@@ -86,6 +86,22 @@ F80 f80_mul(F80Env *env, F80 a, F80 b);
 F80 f80_div(F80Env *env, F80 a, F80 b); /* a / b */
 F80 f80_sqrt(F80Env *env, F80 a);
 
+/* The six forms of the arithmetic instructions, as one operation code. */
+typedef enum {
+    F80_OP_ADD, F80_OP_SUB, F80_OP_SUBR, F80_OP_MUL, F80_OP_DIV, F80_OP_DIVR
+} F80ArithOp;
+
+/* FADD/FSUB/FSUBR/FMUL/FDIV/FDIVR ST0, m32fp/m64fp. Not the same as
+ * converting the operand first: an SNaN in memory must still lose against a
+ * QNaN in ST0, and a denormal float operand (normal once widened) still
+ * raises DE. Integer operands (FIADD...) convert exactly: use
+ * f80_from_i32() and the register functions. */
+F80 f80_arith_f32(F80Env *env, F80ArithOp op, F80 st0, uint32_t m32);
+F80 f80_arith_f64(F80Env *env, F80ArithOp op, F80 st0, uint64_t m64);
+/* FCOM m32fp/m64fp */
+int f80_compare_f32(F80Env *env, F80 st0, uint32_t m32);
+int f80_compare_f64(F80Env *env, F80 st0, uint64_t m64);
+
 /* FPREM (truncating quotient) and FPREM1 (IEEE, nearest quotient) of a=ST0 by
  * b=ST1. Sets C2 when the reduction is incomplete, else C0/C3/C1 = Q2/Q1/Q0. */
 F80 f80_prem(F80Env *env, F80 a, F80 b);

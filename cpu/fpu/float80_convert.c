@@ -55,28 +55,67 @@ static const Ieee ieee32 = { 23, 8, 127, { 24, -126, 127, 0 } };
 static const Ieee ieee64 = { 52, 11, 1023, { 53, -1022, 1023, 0 } };
 
 /* Every single/double value is exactly representable in the extended format,
- * so loads only have to re-encode. */
-static F80 from_ieee(F80Env *env, uint64_t v, const Ieee *f)
+ * so widening only re-encodes. It keeps an SNaN signalling and reports the
+ * class of the source (a denormal source becomes a normal F80). */
+static F80 widen_ieee(uint64_t v, const Ieee *f, Kind *kind)
 {
-    env_begin(env);
     int sign = (int)(v >> (f->frac_bits + f->exp_bits));
     int e = (int)((v >> f->frac_bits) & ((1u << f->exp_bits) - 1));
     uint64_t frac = v & ((1ull << f->frac_bits) - 1);
     int shift = 63 - f->frac_bits;
     if (e == (1 << f->exp_bits) - 1) {
-        if (frac == 0) return f80_inf(sign);
-        F80 r = f80_pack(sign, 0x7FFF, F80_INT_BIT | (frac << shift));
-        return f80_quiet(env, r);
+        *kind = frac == 0 ? K_INF : (frac >> (f->frac_bits - 1)) ? K_QNAN : K_SNAN;
+        return f80_pack(sign, 0x7FFF, F80_INT_BIT | (frac << shift));
     }
     if (e == 0) {
+        *kind = frac == 0 ? K_ZERO : K_DENORMAL;
         if (frac == 0) return f80_zero(sign);
-        env_raise(env, F80_DE);
         int lz = clz64(frac);
         /* value = frac * 2^(1 - bias - frac_bits) */
         return f80_pack(sign, F80_BIAS + 1 - f->bias - f->frac_bits + 63 - lz, frac << lz);
     }
+    *kind = K_NORMAL;
     return f80_pack(sign, e - f->bias + F80_BIAS, F80_INT_BIT | (frac << shift));
 }
+
+static F80 from_ieee(F80Env *env, uint64_t v, const Ieee *f)
+{
+    env_begin(env);
+    Kind k;
+    F80 r = widen_ieee(v, f, &k);
+    if (k == K_DENORMAL) env_raise(env, F80_DE);
+    if (kind_is_nan(k)) r = f80_quiet(env, r);
+    return r;
+}
+
+static F80 arith_ieee(F80Env *env, F80ArithOp op, F80 st0, uint64_t v, const Ieee *f)
+{
+    Kind k;
+    F80 m = widen_ieee(v, f, &k);
+    return arith_k(env, op, st0, f80_kind(st0), m, k);
+}
+
+F80 f80_arith_f32(F80Env *env, F80ArithOp op, F80 st0, uint32_t m32)
+{
+    return arith_ieee(env, op, st0, m32, &ieee32);
+}
+
+F80 f80_arith_f64(F80Env *env, F80ArithOp op, F80 st0, uint64_t m64)
+{
+    return arith_ieee(env, op, st0, m64, &ieee64);
+}
+
+/* Likewise FCOM m32/m64: a denormal memory operand raises DE only when the
+ * comparison is ordered. */
+static int compare_ieee(F80Env *env, F80 st0, uint64_t v, const Ieee *f)
+{
+    Kind k;
+    F80 m = widen_ieee(v, f, &k);
+    return compare_k(env, st0, f80_kind(st0), m, k, false);
+}
+
+int f80_compare_f32(F80Env *env, F80 st0, uint32_t m32) { return compare_ieee(env, st0, m32, &ieee32); }
+int f80_compare_f64(F80Env *env, F80 st0, uint64_t m64) { return compare_ieee(env, st0, m64, &ieee64); }
 
 static uint64_t to_ieee(F80Env *env, F80 a, const Ieee *f)
 {

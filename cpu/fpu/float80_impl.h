@@ -106,6 +106,10 @@ F80 round_pack_f80(F80Env *env, int sign, int32_t exp, U128 sig, int prec);
  * one half ulp as cmp (<0, 0, >0) and is nonzero when inexact. */
 int round_increment(int rc, int sign, int lsb, int cmp, int inexact);
 
+/* FADD/FSUB/.../FDIVR with explicit operand classes (see float80.c). */
+F80 arith_k(F80Env *env, F80ArithOp op, F80 a, Kind ka, F80 b, Kind kb);
+int compare_k(F80Env *env, F80 a, Kind ka, F80 b, Kind kb, bool quiet);
+
 F80 f80_invalid(F80Env *env);                 /* raise IE, return indefinite */
 F80 f80_propagate_nan(F80Env *env, F80 a, F80 b); /* at least one is a NaN */
 F80 f80_quiet(F80Env *env, F80 a);            /* one NaN operand */

@@ -247,11 +247,10 @@ static int compare_values(F80 a, Kind ka, F80 b, Kind kb)
     return mag < 0 ? F80_CMP_LT : mag > 0 ? F80_CMP_GT : F80_CMP_EQ;
 }
 
-int f80_compare(F80Env *env, F80 a, F80 b, bool quiet)
+int compare_k(F80Env *env, F80 a, Kind ka, F80 b, Kind kb, bool quiet)
 {
     static const uint16_t cc[4] = { F80_C0, F80_C3, 0, F80_C3 | F80_C2 | F80_C0 };
     env_begin(env);
-    Kind ka = f80_kind(a), kb = f80_kind(b);
     int res;
     if (ka == K_UNSUPPORTED || kb == K_UNSUPPORTED || kind_is_nan(ka) || kind_is_nan(kb)) {
         /* FCOM: any NaN is invalid; FUCOM: only signalling NaNs */
@@ -265,6 +264,11 @@ int f80_compare(F80Env *env, F80 a, F80 b, bool quiet)
     }
     set_cc(env, cc[res]);
     return res;
+}
+
+int f80_compare(F80Env *env, F80 a, F80 b, bool quiet)
+{
+    return compare_k(env, a, f80_kind(a), b, f80_kind(b), quiet);
 }
 
 int f80_tst(F80Env *env, F80 a) { return f80_compare(env, a, f80_zero(0), false); }

@@ -388,6 +388,50 @@ static void test_load(int op, long n)
     }
 }
 
+/* ---- arithmetic with a single/double memory operand ------------------------ */
+
+static const char *const mem_name[] = { "fadd", "fsub", "fsubr", "fmul", "fdiv", "fdivr", "fcom" };
+
+static void test_mem_arith(int op, int dbl, long n)
+{
+    uint16_t mask = EXC | (op == MEM_COM ? CC_ALL : F80_C1);
+    for (long i = 0; i < n; i++) {
+        uint16_t cw = random_cw(), hsw;
+        uint64_t m = dbl ? gen_f64_bits() : gen_f32_bits();
+        F80 a = gen_f80(), hr, er;
+        if (gen_below(4) == 0) { /* a NaN in ST0 against a NaN in memory */
+            a.sign_exp |= 0x7FFF;
+            a.mant |= 0x8000000000000000ull;
+            m |= dbl ? 0x7FF0000000000000ull : 0x7F800000;
+            if (!(m & (dbl ? 0xFFFFFFFFFFFFFull : 0x7FFFFF))) m |= 1;
+        }
+        hw_mem_arith(op, dbl, &a, &m, cw, &hr, &hsw);
+        note(hsw, &hr);
+        F80Env env;
+        f80_env_init(&env, cw);
+        if (op == MEM_COM) {
+            if (dbl) f80_compare_f64(&env, a, m);
+            else f80_compare_f32(&env, a, (uint32_t)m);
+            er = a;
+        } else {
+            er = dbl ? f80_arith_f64(&env, (F80ArithOp)op, a, m)
+                     : f80_arith_f32(&env, (F80ArithOp)op, a, (uint32_t)m);
+        }
+        int ok = same(hr, er) && (hsw & mask) == (env.sw & mask);
+        if (record(ok)) {
+            printf("FAIL %s m%d", mem_name[op], dbl ? 64 : 32);
+            print_f80("a", a);
+            printf(" m=%0*llX", dbl ? 16 : 8, (unsigned long long)m);
+            print_cw(cw);
+            printf(" expected");
+            print_f80("r", hr);
+            printf(" sw=%04X got", hsw & mask);
+            print_f80("r", er);
+            printf(" sw=%04X\n", env.sw & mask);
+        }
+    }
+}
+
 /* ---- unmasked exceptions --------------------------------------------------
  * A random subset of the exceptions is unmasked. The x87 then leaves the
  * destination alone for invalid, divide-by-zero and denormal-operand (and for
@@ -531,6 +575,10 @@ int main(int argc, char **argv)
     RUN("fxtract", test_xtract(30000));
     for (int op = 0; op <= ST_BCD; op++) RUN(st_name[op], test_store(op, 30000));
     for (int op = 0; op <= LD_BCD; op++) RUN(ld_name[op], test_load(op, 15000));
+    for (int op = 0; op <= MEM_COM; op++) {
+        RUN(mem_name[op], test_mem_arith(op, 0, 20000));
+        RUN(mem_name[op], test_mem_arith(op, 1, 20000));
+    }
     for (int op = 0; op <= BIN_SCALE; op++) RUN(bin_name[op], test_unmasked_binary(op, 20000));
     RUN("fsqrt", test_unmasked_unary(UN_SQRT, 10000));
     RUN("frndint", test_unmasked_unary(UN_RNDINT, 10000));

@@ -64,6 +64,41 @@ void hw_xtract(const F80 *a, uint16_t cw, F80 *exp, F80 *sig, uint16_t *sw)
                      : "memory");
 }
 
+/* ST0 = a op memory operand; MEM_COM compares ST0 with it (FCOM m32/m64). */
+#define HW_MEM(insn)                                                                     \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn " %[m]"               \
+                     "\n\tfnstsw %[sw]\n\tfstpt %[r]"                                     \
+                     : [r] "=m"(*r), [sw] "=m"(*sw)                                       \
+                     : [a] "m"(*a), [m] "m"(*(const uint8_t(*)[8])mem), [cw] "m"(cw)      \
+                     : "memory")
+
+void hw_mem_arith(int op, int dbl, const F80 *a, const void *mem, uint16_t cw, F80 *r,
+                  uint16_t *sw)
+{
+    memset(r, 0, sizeof *r);
+    if (dbl) {
+        switch (op) {
+        case MEM_ADD: HW_MEM("faddl"); break;
+        case MEM_SUB: HW_MEM("fsubl"); break;
+        case MEM_SUBR: HW_MEM("fsubrl"); break;
+        case MEM_MUL: HW_MEM("fmull"); break;
+        case MEM_DIV: HW_MEM("fdivl"); break;
+        case MEM_DIVR: HW_MEM("fdivrl"); break;
+        default: HW_MEM("fcoml"); break;
+        }
+    } else {
+        switch (op) {
+        case MEM_ADD: HW_MEM("fadds"); break;
+        case MEM_SUB: HW_MEM("fsubs"); break;
+        case MEM_SUBR: HW_MEM("fsubrs"); break;
+        case MEM_MUL: HW_MEM("fmuls"); break;
+        case MEM_DIV: HW_MEM("fdivs"); break;
+        case MEM_DIVR: HW_MEM("fdivrs"); break;
+        default: HW_MEM("fcoms"); break;
+        }
+    }
+}
+
 #define HW_ST(insn)                                                                      \
     __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn " %[m]\n\tfnstsw %[sw]" \
                      : [m] "=m"(*(uint8_t(*)[10])mem), [sw] "=m"(*sw)                     \

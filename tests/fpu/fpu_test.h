@@ -16,6 +16,10 @@ void hw_store(int op, const F80 *a, uint16_t cw, uint8_t mem[10], uint16_t *sw);
 /* loads from memory: LOAD_* ops */
 void hw_load(int op, const uint8_t mem[10], uint16_t cw, F80 *r, uint16_t *sw);
 
+/* ST0 = a (op) m32/m64 (dbl): MEM_* ops, in the order of F80ArithOp. */
+void hw_mem_arith(int op, int dbl, const F80 *a, const void *mem, uint16_t cw, F80 *r,
+                  uint16_t *sw);
+
 /* The same with some exceptions unmasked: *st0 is the register stack top
  * after the instruction (the destination), memory as left by the store. */
 void hw_binary_unmasked(int op, const F80 *a, const F80 *b, uint16_t cw, F80 *st0, uint16_t *sw);
@@ -23,6 +27,7 @@ void hw_unary_unmasked(int op, const F80 *a, uint16_t cw, F80 *st0, uint16_t *sw
 void hw_store_unmasked(int op, const F80 *a, uint16_t cw, uint8_t mem[10], uint16_t *sw);
 
 enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_PREM, BIN_PREM1, BIN_SCALE, BIN_COM, BIN_UCOM };
+enum { MEM_ADD, MEM_SUB, MEM_SUBR, MEM_MUL, MEM_DIV, MEM_DIVR, MEM_COM };
 enum { UN_SQRT, UN_RNDINT, UN_TST, UN_XAM };
 enum { ST_I16, ST_I32, ST_I64, ST_TI16, ST_TI32, ST_TI64, ST_F32, ST_F64, ST_BCD };
 enum { LD_I16, LD_I32, LD_I64, LD_F32, LD_F64, LD_BCD };
