@@ -83,6 +83,8 @@ static F80 gen_nan(int quiet)
     return mk((int)gen_below(2), 0x7FFF, 0x8000000000000000ull | (quiet ? 1ull << 62 : 0) | m);
 }
 
+static uint64_t shr(uint64_t x, unsigned n) { return n >= 64 ? 0 : x >> n; }
+
 F80 gen_f80(void)
 {
     int s = (int)gen_below(2);
@@ -93,8 +95,8 @@ F80 gen_f80(void)
     case 3: return gen_nan(0);
     case 4: return mk(s, 0, gen_u64() >> (1 + gen_below(63)));          /* denormal */
     case 5: return mk(s, 0, gen_mant());                                /* pseudo-denormal */
-    case 6: return mk(s, 1 + gen_below(0x7FFE), gen_u64() >> (1 + gen_below(64))); /* unnormal */
-    case 7: return mk(s, 0x7FFF, gen_u64() >> (1 + gen_below(64)));     /* pseudo-NaN/inf */
+    case 6: return mk(s, 1 + gen_below(0x7FFE), shr(gen_u64(), 1 + gen_below(64))); /* unnormal */
+    case 7: return mk(s, 0x7FFF, shr(gen_u64(), 1 + gen_below(64)));     /* pseudo-NaN/inf */
     case 8: return mk(s, 1, 0x8000000000000000ull | (gen_below(2) ? 0 : gen_u64() >> 40));
     case 9: return mk(s, 0x7FFE, ~0ull - (gen_below(2) ? 0 : gen_u64() >> 40));
     case 10: return gen_f80_range(1, 130);
