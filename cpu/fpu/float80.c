@@ -174,12 +174,11 @@ int round_value(F80Env *env, int sign, int32_t exp, U128 sig, const Format *fmt,
 
 F80 round_pack_f80(F80Env *env, int sign, int32_t exp, U128 sig, int prec)
 {
-    static const Format ext[65] = { [24] = { 24, F80_EMIN, F80_EMAX, F80_WRAP },
-                                    [53] = { 53, F80_EMIN, F80_EMAX, F80_WRAP },
-                                    [64] = { 64, F80_EMIN, F80_EMAX, F80_WRAP } };
+    /* the extended exponent range whatever the precision */
+    const Format ext = { prec, F80_EMIN, F80_EMAX, F80_WRAP };
     int32_t e;
     uint64_t m;
-    switch (round_value(env, sign, exp, sig, &ext[prec], &e, &m)) {
+    switch (round_value(env, sign, exp, sig, &ext, &e, &m)) {
     case R_ZERO: return f80_zero(sign);
     case R_INF: return f80_inf(sign);
     default:

@@ -124,7 +124,8 @@ void f80_xam_env(F80Env *env, F80 a);         /* same, written into env->sw */
 F80 f80_chs(F80 a);
 F80 f80_abs(F80 a);
 
-/* Integer conversions. Loads are exact. Stores round by RC (or truncate, for
+/* Integer conversions. Loads are exact and raise nothing (FILD and FBLD
+ * just clear C1, which is the caller's job as these take no env). Stores round by RC (or truncate, for
  * FISTTP); out-of-range/NaN/infinity give the integer indefinite and IE. */
 F80 f80_from_i64(int64_t v);
 F80 f80_from_i32(int32_t v);

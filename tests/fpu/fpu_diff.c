@@ -552,7 +552,7 @@ static void sanity(void)
         long cases = total_pass + total_fail - before;                                   \
         if (op_fail) printf("  %-9s %ld of %ld cases failed\n", name, op_fail, cases);     \
         if (verbose) {                                                                   \
-            printf("  %-9s %7ld cases:", name, cases);                                   \
+            printf("  %-11s %7ld cases:", name, cases);                                   \
             for (int c_ = 0; c_ < 11; c_++)                                              \
                 if (cov[c_]) printf(" %s %ld", cov_name[c_], cov[c_]);                    \
             printf("\n");                                                                \
@@ -577,14 +577,24 @@ int main(int argc, char **argv)
     RUN("fxtract", test_xtract(30000));
     for (int op = 0; op <= ST_BCD; op++) RUN(st_name[op], test_store(op, 30000));
     for (int op = 0; op <= LD_BCD; op++) RUN(ld_name[op], test_load(op, 15000));
+    char name[32];
     for (int op = 0; op <= MEM_COM; op++) {
-        RUN(mem_name[op], test_mem_arith(op, 0, 20000));
-        RUN(mem_name[op], test_mem_arith(op, 1, 20000));
+        snprintf(name, sizeof name, "%s.m32", mem_name[op]);
+        RUN(name, test_mem_arith(op, 0, 20000));
+        snprintf(name, sizeof name, "%s.m64", mem_name[op]);
+        RUN(name, test_mem_arith(op, 1, 20000));
     }
-    for (int op = 0; op <= BIN_SCALE; op++) RUN(bin_name[op], test_unmasked_binary(op, 20000));
-    RUN("fsqrt", test_unmasked_unary(UN_SQRT, 10000));
-    RUN("frndint", test_unmasked_unary(UN_RNDINT, 10000));
-    for (int op = 0; op <= ST_BCD; op++) RUN(st_name[op], test_unmasked_store(op, 5000));
+    /* ".u": with a random subset of the exceptions unmasked */
+    for (int op = 0; op <= BIN_SCALE; op++) {
+        snprintf(name, sizeof name, "%s.u", bin_name[op]);
+        RUN(name, test_unmasked_binary(op, 20000));
+    }
+    RUN("fsqrt.u", test_unmasked_unary(UN_SQRT, 10000));
+    RUN("frndint.u", test_unmasked_unary(UN_RNDINT, 10000));
+    for (int op = 0; op <= ST_BCD; op++) {
+        snprintf(name, sizeof name, "%s.u", st_name[op]);
+        RUN(name, test_unmasked_store(op, 5000));
+    }
     printf("%ld passed, %ld failed\n", total_pass, total_fail);
     return total_fail != 0;
 }
