@@ -62,7 +62,8 @@ static unsigned slot_of(uint32_t phys, uint32_t mode) {
 static void note_code_page(Cpu *c, uint32_t page) {
   if (!(c->mem->pflags[page] & PG_CODE)) {
     phys_mark_code(c->mem, page);
-    tlb_protect_page(&c->tlb, page);
+    tlb_protect_page(&c->tlbs[0], page);
+    tlb_protect_page(&c->tlbs[1], page);
   }
 }
 
@@ -121,7 +122,7 @@ static Block *build(Cpu *c, BlockCache *bc, uint32_t phys) {
 const Block *blocks_lookup(Cpu *c) {
   BlockCache *bc = c->blocks;
   uint32_t lin = c->seg[SEG_CS].base + c->eip;
-  TlbEntry *e = &c->tlb.e[(lin >> 12) & (TLB_SIZE - 1)];
+  TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
   uint32_t phys = e->tag_read == (lin & ~0xFFFu)
                       ? (e->ppage << PAGE_SHIFT) | (lin & 0xFFF)
                       : lin_fetch_phys(c, lin);

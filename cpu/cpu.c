@@ -29,35 +29,32 @@ void cpu_free(Cpu *c) {
   free(c);
 }
 
-static void load_real_seg(Segment *s, uint16_t sel) {
-  s->sel = sel;
-  s->base = (uint32_t)sel << 4;
-}
-
 void cpu_reset(Cpu *c) {
   memset(c->r, 0, sizeof c->r);
   c->r[EDX] = 0x0633; /* family 6, model 3, stepping 3: a Pentium II */
   c->flags = 0x2;
   c->lf.op = LF_NONE;
+  memset(c->cr, 0, sizeof c->cr);
+  c->cr[0] = CR0_CD | CR0_NW | CR0_ET;
   for (int i = 0; i < SEG_COUNT; i++) {
-    load_real_seg(&c->seg[i], 0);
-    c->seg[i].limit = 0xFFFF;
-    c->seg[i].attr = 0x93; /* present, writable data, accessed */
+    c->seg[i] = (Segment){.limit = 0xFFFF, .attr = 0x93}; /* present, writable data */
+    seg_refresh(c, &c->seg[i]);
   }
   c->seg[SEG_CS].sel = 0xF000;
   c->seg[SEG_CS].base = 0xFFFF0000u;
   c->seg[SEG_CS].attr = 0x9B;
+  seg_refresh(c, &c->seg[SEG_CS]);
   c->eip = 0xFFF0;
-  memset(c->cr, 0, sizeof c->cr);
-  c->cr[0] = 0x60000010; /* CD, NW, ET */
   memset(c->dr, 0, sizeof c->dr);
   c->dr[6] = 0xFFFF0FF0;
   c->dr[7] = 0x400;
   c->gdtr.base = c->idtr.base = 0;
   c->gdtr.limit = c->idtr.limit = 0xFFFF;
-  c->ldtr = c->tr = (Segment){0, 0, 0xFFFF, 0};
+  c->ldtr = c->tr = (Segment){.limit = 0xFFFF, .attr = 0x82};
+  c->tr.attr = 0x8B;
   c->tsc = 0;
-  c->cpl = 0;
+  c->efer = 0;
+  memset(c->pdpte, 0, sizeof c->pdpte);
   c->halted = false;
   c->shutdown = false;
   c->delivering = false;
@@ -65,7 +62,9 @@ void cpu_reset(Cpu *c) {
   c->a20 = true;
   c->events = 0;
   cpu_update_mode(c);
-  tlb_flush(&c->tlb);
+  tlb_flush(&c->tlbs[0]);
+  tlb_flush(&c->tlbs[1]);
+  cpu_set_cpl(c, 0);
 }
 
 void cpu_update_mode(Cpu *c) {
@@ -90,21 +89,14 @@ void cpu_set_intr(Cpu *c, bool level) {
   if (level) c->events |= EV_IRQ;
 }
 
-void cpu_load_seg(Cpu *c, int seg, uint16_t sel) {
-  load_real_seg(&c->seg[seg], sel);
-  if (seg == SEG_CS || seg == SEG_SS) cpu_update_mode(c);
-}
-
 _Noreturn void cpu_fault(Cpu *c, int vector, int err) {
+  c->sys_access = false;
+  c->tlb = &c->tlbs[c->cpl == 3];
   c->eip = c->insn_eip;
   c->r[ESP] = c->insn_esp;
   c->pending_vector = vector;
   c->pending_error = err;
   longjmp(c->fault_jmp, 1);
-}
-
-_Noreturn void seg_limit_fault(Cpu *c, int seg) {
-  cpu_fault(c, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
 }
 
 _Noreturn void unimplemented(Cpu *c, const Insn *in, const char *what) {

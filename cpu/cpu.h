@@ -44,9 +44,32 @@ enum {
 typedef struct Segment {
   uint16_t sel;
   uint32_t base;
-  uint32_t limit;
-  uint16_t attr; /* descriptor bits 40..55: type, S, DPL, P, AVL, D/B, G */
+  uint32_t limit; /* in bytes, granularity applied */
+  uint16_t attr;  /* descriptor bits 40..55: type, S, DPL, P, AVL, L, D/B, G */
+  /* Derived by seg_refresh(): the valid offset range (expand-down aware)
+   * and which accesses the segment allows in the current mode. */
+  uint32_t lo, hi;
+  uint8_t ok; /* SEG_OK_* */
 } Segment;
+
+enum { SEG_OK_R = 1, SEG_OK_W = 2, SEG_OK_RW = 3 };
+
+/* Descriptor attribute bits (Segment.attr). */
+enum {
+  DESC_TYPE = 0xF, DESC_A = 1, DESC_RW = 2, DESC_DC = 4, DESC_CODE = 8,
+  DESC_S = 1 << 4, DESC_DPL_SHIFT = 5, DESC_P = 1 << 7, DESC_DB = 1 << 14,
+  DESC_G = 1 << 15,
+};
+
+/* Control register bits. */
+enum {
+  CR0_PE = 1u << 0, CR0_MP = 1u << 1, CR0_EM = 1u << 2, CR0_TS = 1u << 3,
+  CR0_ET = 1u << 4, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_AM = 1u << 18,
+  CR0_NW = 1u << 29, CR0_CD = 1u << 30, CR0_PG = 1u << 31,
+  CR4_VME = 1u << 0, CR4_PVI = 1u << 1, CR4_TSD = 1u << 2, CR4_DE = 1u << 3,
+  CR4_PSE = 1u << 4, CR4_PAE = 1u << 5, CR4_MCE = 1u << 6, CR4_PGE = 1u << 7,
+  CR4_PCE = 1u << 8,
+};
 
 /* Lazy flags: arithmetic instructions record their operands and result;
  * the six arithmetic flags are derived only when something reads them. */
@@ -83,6 +106,7 @@ typedef struct Cpu {
   uint64_t tsc;
   uint64_t msr_apic_base, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
   uint8_t cpl;
+  bool sys_access;    /* a descriptor-table/TSS access: supervisor rights */
   bool code32;        /* CS.D: default operand and address size is 32 */
   bool stack32;       /* SS.B: stack pointer is ESP, not SP */
   bool halted;
@@ -105,7 +129,12 @@ typedef struct Cpu {
   jmp_buf fault_jmp;
   int pending_vector, pending_error; /* fault being delivered, error or -1 */
 
-  Tlb tlb;
+  /* Soft TLBs for supervisor (CPL 0-2) and user (CPL 3) accesses; tlb
+   * points at the one for the current CPL. */
+  Tlb tlbs[2];
+  Tlb *tlb;
+  uint64_t pdpte[4]; /* PAE page-directory pointers, loaded with CR3 */
+  uint64_t efer;
   struct BlockCache *blocks;
   struct PhysMem *mem;
   struct IoBus *io;
@@ -133,8 +162,16 @@ void cpu_interrupt(Cpu *c, int vector, int err, bool software);
 /* Assert or clear the maskable interrupt line. */
 void cpu_set_intr(Cpu *c, bool level);
 
-/* Segment register load in the current mode. */
+/* Segment register load in the current mode, with every protected-mode
+ * check (may fault). */
 void cpu_load_seg(Cpu *c, int seg, uint16_t sel);
+/* Recompute a segment's derived fields (lo, hi, ok) from base/limit/attr. */
+void seg_refresh(Cpu *c, Segment *s);
+/* Change CPL (selects the TLB). */
+void cpu_set_cpl(Cpu *c, int cpl);
+/* Protected mode (CR0.PE) and not virtual-8086. */
+static inline bool cpu_pm(const Cpu *c) { return (c->cr[0] & 1) && !(c->flags & (1u << 17)); }
+static inline bool cpu_v86(const Cpu *c) { return (c->cr[0] & 1) && (c->flags & (1u << 17)); }
 /* Mode-dependent derived state after CR0/CS/SS/EFLAGS change. */
 void cpu_update_mode(Cpu *c);
 

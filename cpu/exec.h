@@ -17,23 +17,25 @@ static inline uint32_t ea_offset(const Cpu *c, const Insn *in) {
   return in->a32 ? off : off & 0xFFFF;
 }
 
-_Noreturn void seg_limit_fault(Cpu *c, int seg);
+_Noreturn void seg_fault(Cpu *c, int seg);
 
-/* Linear address of [seg:off] for an access of size bytes, after the limit
- * check (#GP, or #SS for the stack segment). */
-static inline uint32_t seg_linear(Cpu *c, int seg, uint32_t off, int size) {
+/* Linear address of [seg:off] for an access of size bytes of kind acc
+ * (SEG_OK_R, SEG_OK_W or both), after the segment's type and limit checks
+ * (#GP(0), or #SS(0) for the stack segment). */
+static inline uint32_t seg_linear(Cpu *c, int seg, uint32_t off, int size, int acc) {
   const Segment *s = &c->seg[seg];
-  if (UNLIKELY(off > s->limit || s->limit - off < (uint32_t)size - 1))
-    seg_limit_fault(c, seg);
+  uint32_t last = off + (uint32_t)size - 1;
+  if (UNLIKELY((s->ok & acc) != acc || off < s->lo || last > s->hi || last < off))
+    seg_fault(c, seg);
   return s->base + off;
 }
 
 static inline uint32_t mem_read(Cpu *c, int seg, uint32_t off, int size) {
-  return lin_read(c, seg_linear(c, seg, off, size), size);
+  return lin_read(c, seg_linear(c, seg, off, size, SEG_OK_R), size);
 }
 
 static inline void mem_write(Cpu *c, int seg, uint32_t off, int size, uint32_t v) {
-  lin_write(c, seg_linear(c, seg, off, size), size, v);
+  lin_write(c, seg_linear(c, seg, off, size, SEG_OK_W), size, v);
 }
 
 /* An operand location: a register (reg >= 0) or a checked linear address.
@@ -43,9 +45,9 @@ typedef struct Loc {
   uint32_t lin;
 } Loc;
 
-static inline Loc loc_E(Cpu *c, const Insn *in, int size) {
+static inline Loc loc_E(Cpu *c, const Insn *in, int size, int acc) {
   if (in->mod == 3) return (Loc){in->rm, 0};
-  return (Loc){-1, seg_linear(c, in->seg, ea_offset(c, in), size)};
+  return (Loc){-1, seg_linear(c, in->seg, ea_offset(c, in), size, acc)};
 }
 
 static inline uint32_t loc_read(Cpu *c, Loc l, int size) {
@@ -58,11 +60,11 @@ static inline void loc_write(Cpu *c, Loc l, int size, uint32_t v) {
 }
 
 static inline uint32_t read_E(Cpu *c, const Insn *in) {
-  return loc_read(c, loc_E(c, in, in->size), in->size);
+  return loc_read(c, loc_E(c, in, in->size, SEG_OK_R), in->size);
 }
 
 static inline void write_E(Cpu *c, const Insn *in, uint32_t v) {
-  loc_write(c, loc_E(c, in, in->size), in->size, v);
+  loc_write(c, loc_E(c, in, in->size, SEG_OK_W), in->size, v);
 }
 
 /* Stack. The pointer is SP or ESP by SS.B; pushes write before they move

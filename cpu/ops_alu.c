@@ -44,7 +44,7 @@ static inline __attribute__((always_inline)) uint32_t alu(Cpu *c, int op, int si
 #define ALU_HANDLERS(name, op)                                                         \
   void name##_EG(Cpu *c, const Insn *in) {                                             \
     int size = in->size;                                                               \
-    Loc l = loc_E(c, in, size);                                                        \
+    Loc l = loc_E(c, in, size, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);                 \
     LazyFlags lf;                                                                      \
     uint32_t r = alu(c, op, size, loc_read(c, l, size), reg_get(c, in->reg, size), &lf); \
     if (op != ALU_CMP) loc_write(c, l, size, r);                                       \
@@ -66,7 +66,7 @@ static inline __attribute__((always_inline)) uint32_t alu(Cpu *c, int op, int si
   }                                                                                    \
   void name##_EI(Cpu *c, const Insn *in) {                                             \
     int size = in->size;                                                               \
-    Loc l = loc_E(c, in, size);                                                        \
+    Loc l = loc_E(c, in, size, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);                 \
     LazyFlags lf;                                                                      \
     uint32_t r = alu(c, op, size, loc_read(c, l, size), in->imm & size_mask(size), &lf); \
     if (op != ALU_CMP) loc_write(c, l, size, r);                                       \
@@ -107,7 +107,7 @@ void inc_r(Cpu *c, const Insn *in) { incdec_r(c, in, false); }
 void dec_r(Cpu *c, const Insn *in) { incdec_r(c, in, true); }
 
 static void incdec_E(Cpu *c, const Insn *in, bool dec) {
-  Loc l = loc_E(c, in, in->size);
+  Loc l = loc_E(c, in, in->size, SEG_OK_RW);
   LazyFlags lf;
   loc_write(c, l, in->size, incdec(c, dec, in->size, loc_read(c, l, in->size), &lf));
   c->lf = lf;
@@ -117,13 +117,13 @@ void inc_E(Cpu *c, const Insn *in) { incdec_E(c, in, false); }
 void dec_E(Cpu *c, const Insn *in) { incdec_E(c, in, true); }
 
 void not_E(Cpu *c, const Insn *in) {
-  Loc l = loc_E(c, in, in->size);
+  Loc l = loc_E(c, in, in->size, SEG_OK_RW);
   loc_write(c, l, in->size, ~loc_read(c, l, in->size));
 }
 
 /* NEG is 0 - x, flags and all. */
 void neg_E(Cpu *c, const Insn *in) {
-  Loc l = loc_E(c, in, in->size);
+  Loc l = loc_E(c, in, in->size, SEG_OK_RW);
   uint32_t a = loc_read(c, l, in->size);
   uint32_t r = (0 - a) & size_mask(in->size);
   loc_write(c, l, in->size, r);

@@ -33,12 +33,12 @@ void bt_EG(Cpu *c, const Insn *in) {
   int32_t unit = soff >= 0 ? soff / bits : -((-(soff + 1)) / bits) - 1;
   uint32_t ea = ea_offset(c, in) + (uint32_t)(unit * (bits / 8));
   if (!in->a32) ea &= 0xFFFF;
-  Loc l = {-1, seg_linear(c, in->seg, ea, in->size)};
+  Loc l = {-1, seg_linear(c, in->seg, ea, in->size, in->aux == BT ? SEG_OK_R : SEG_OK_RW)};
   bit_test(c, in, l, (uint32_t)soff & (bits - 1));
 }
 
 void bt_EI(Cpu *c, const Insn *in) {
-  bit_test(c, in, loc_E(c, in, in->size), in->imm & (in->size * 8 - 1));
+  bit_test(c, in, loc_E(c, in, in->size, in->aux == BT ? SEG_OK_R : SEG_OK_RW), in->imm & (in->size * 8 - 1));
 }
 
 /* BSF/BSR: a zero source sets ZF and leaves the destination unchanged. */

@@ -39,7 +39,7 @@ void mov_sreg_E(Cpu *c, const Insn *in) {
 void lea(Cpu *c, const Insn *in) { reg_set(c, in->reg, in->size, ea_offset(c, in)); }
 
 void xchg_EG(Cpu *c, const Insn *in) {
-  Loc l = loc_E(c, in, in->size);
+  Loc l = loc_E(c, in, in->size, SEG_OK_RW);
   uint32_t a = loc_read(c, l, in->size);
   loc_write(c, l, in->size, reg_get(c, in->reg, in->size));
   reg_set(c, in->reg, in->size, a);
@@ -55,7 +55,7 @@ void xchg_r(Cpu *c, const Insn *in) {
  * (in that order, so XADD r, r with the same register yields the sum). */
 void xadd(Cpu *c, const Insn *in) {
   int size = in->size;
-  Loc l = loc_E(c, in, size);
+  Loc l = loc_E(c, in, size, SEG_OK_RW);
   uint32_t a = loc_read(c, l, size), b = reg_get(c, in->reg, size);
   uint32_t r = (a + b) & size_mask(size);
   loc_write(c, l, size, r);
@@ -68,7 +68,7 @@ void xadd(Cpu *c, const Insn *in) {
  * when unequal), as the locked bus cycle on hardware does. */
 void cmpxchg(Cpu *c, const Insn *in) {
   int size = in->size;
-  Loc l = loc_E(c, in, size);
+  Loc l = loc_E(c, in, size, SEG_OK_RW);
   uint32_t d = loc_read(c, l, size), acc = reg_get(c, EAX, size);
   bool equal = d == acc;
   loc_write(c, l, size, equal ? reg_get(c, in->reg, size) : d);
@@ -77,7 +77,7 @@ void cmpxchg(Cpu *c, const Insn *in) {
 }
 
 void cmpxchg8b(Cpu *c, const Insn *in) {
-  Loc lo = loc_E(c, in, 8);
+  Loc lo = loc_E(c, in, 8, SEG_OK_RW);
   uint32_t d0 = lin_read(c, lo.lin, 4), d1 = lin_read(c, lo.lin + 4, 4);
   bool equal = d0 == c->r[EAX] && d1 == c->r[EDX];
   uint32_t w0 = equal ? c->r[EBX] : d0, w1 = equal ? c->r[ECX] : d1;
@@ -92,7 +92,7 @@ void cmpxchg8b(Cpu *c, const Insn *in) {
 
 /* MOVZX/MOVSX: the source size is the table's aux (1 or 2 bytes). */
 static uint32_t read_src(Cpu *c, const Insn *in, int size) {
-  return loc_read(c, loc_E(c, in, size), size);
+  return loc_read(c, loc_E(c, in, size, SEG_OK_RW), size);
 }
 
 void movzx(Cpu *c, const Insn *in) { reg_set(c, in->reg, in->size, read_src(c, in, in->aux)); }

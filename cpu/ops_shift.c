@@ -22,10 +22,10 @@ void shift_E(Cpu *c, const Insn *in) {
   int size = in->size, bits = size * 8;
   unsigned n = shift_count(c, in);
   if (!n) {
-    loc_E(c, in, size); /* the operand is still checked for a fault */
+    loc_E(c, in, size, SEG_OK_RW); /* the operand is still checked for a fault */
     return;
   }
-  Loc l = loc_E(c, in, size);
+  Loc l = loc_E(c, in, size, SEG_OK_RW);
   uint32_t m = size_mask(size), msb = 1u << (bits - 1);
   uint32_t a = loc_read(c, l, size), r;
   uint32_t mask = F_CF | F_OF, f = 0;
@@ -102,7 +102,7 @@ void shift_E(Cpu *c, const Insn *in) {
 static void double_shift(Cpu *c, const Insn *in, bool left) {
   int size = in->size, bits = size * 8;
   unsigned n = (in->aux ? c->r[ECX] : in->imm) & 0x1F;
-  Loc l = loc_E(c, in, size);
+  Loc l = loc_E(c, in, size, SEG_OK_RW);
   if (!n) return;
   uint32_t a = loc_read(c, l, size), b = reg_get(c, in->reg, size);
   uint32_t m = size_mask(size), msb = 1u << (bits - 1), r;

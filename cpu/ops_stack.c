@@ -82,7 +82,7 @@ void enter(Cpu *c, const Insn *in) {
   }
   uint32_t sp = (c->r[ESP] - in->imm) & m;
   /* The reserved area's top must be writable, as on hardware. */
-  if (in->imm) seg_linear(c, SEG_SS, sp, 1);
+  if (in->imm) seg_linear(c, SEG_SS, sp, 1, SEG_OK_W);
   reg_set(c, EBP, size, frame);
   set_sp(c, sp);
 }

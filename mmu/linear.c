@@ -14,7 +14,7 @@ static uint32_t fill(Cpu *c, uint32_t lin) {
   PhysMem *pm = c->mem;
   uint32_t phys = translate(c, lin);
   uint32_t ppage = phys >> PAGE_SHIFT;
-  TlbEntry *e = &c->tlb.e[(lin >> 12) & (TLB_SIZE - 1)];
+  TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
   uint8_t *host = pm->host[ppage];
   e->ppage = ppage;
   e->tag_read = e->tag_write = TLB_INVALID;

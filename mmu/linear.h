@@ -12,7 +12,7 @@ void lin_write_slow(Cpu *c, uint32_t lin, int size, uint32_t v);
 uint32_t lin_fetch_phys(Cpu *c, uint32_t lin);
 
 static inline uint32_t lin_read(Cpu *c, uint32_t lin, int size) {
-  TlbEntry *e = &c->tlb.e[(lin >> 12) & (TLB_SIZE - 1)];
+  TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
   if (e->tag_read == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - (uint32_t)size) {
     const uint8_t *p = (const uint8_t *)(e->addend + lin);
     return size == 1 ? *p : size == 2 ? ld16(p) : ld32(p);
@@ -21,7 +21,7 @@ static inline uint32_t lin_read(Cpu *c, uint32_t lin, int size) {
 }
 
 static inline void lin_write(Cpu *c, uint32_t lin, int size, uint32_t v) {
-  TlbEntry *e = &c->tlb.e[(lin >> 12) & (TLB_SIZE - 1)];
+  TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
   if (e->tag_write == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - (uint32_t)size) {
     uint8_t *p = (uint8_t *)(e->addend + lin);
     if (size == 1) *p = (uint8_t)v;
