@@ -8,7 +8,7 @@ CFLAGS  += $(OPT) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -I. -MMD -MP
 LDLIBS  += -lz
 SAN     :=
 
-CORE_SRCS := $(wildcard cpu/*.c mmu/*.c devices/*.c jit/*.c)
+CORE_SRCS := $(wildcard cpu/*.c cpu/fpu/*.c mmu/*.c devices/*.c jit/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 FRONT_SRCS := $(wildcard frontend/*.c)
 FRONT_OBJS := $(FRONT_SRCS:%.c=$(BUILD)/%.o)
@@ -16,7 +16,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libholo86.a
 
-.PHONY: all deps test asan sst bench bench-cpu decoder-check clean run-demo
+.PHONY: all deps test asan sst bench bench-cpu decoder-check fpu-diff clean run-demo
 all: holo86
 
 holo86: $(BUILD)/holo86
@@ -51,11 +51,15 @@ $(BUILD)/sst-runner: $(BUILD)/tests/sst/sst_runner.o $(LIB)
 $(BUILD)/decoder-vs-capstone: $(BUILD)/tests/decoder/decoder_vs_capstone.o $(LIB)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcapstone $(LDLIBS)
 
+FPU_DIFF_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fpu/*.c))
+$(BUILD)/fpu-diff: $(FPU_DIFF_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bench-cpu: $(BUILD)/bench/bench_cpu.o $(LIB)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 SST_DIR ?= ../shared/conformance/sst-80286
-TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone
+TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone $(BUILD)/fpu-diff
 
 deps:
 	@tools/deps.sh
@@ -70,13 +74,16 @@ sst: $(BUILD)/sst-runner
 decoder-check: $(BUILD)/decoder-vs-capstone
 	$(BUILD)/decoder-vs-capstone
 
+fpu-diff: $(BUILD)/fpu-diff
+	$(BUILD)/fpu-diff
+
 bench: bench-cpu
-bench-cpu: $(BUILD)/bench-cpu
-	$(BUILD)/bench-cpu
+bench-cpu: $(BUILD)/bench-cpu $(BUILD)/bench/mix.bin
+	$(BUILD)/bench-cpu $(BUILD)/bench/mix.bin
 
 asan: deps
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  OPT="-O1 -g" all build-asan/unit-tests build-asan/sst-runner build-asan/decoder-vs-capstone
+	  OPT="-O1 -g" all $(TEST_BINS:$(BUILD)/%=build-asan/%)
 	@BUILD=build-asan SST_DIR=$(SST_DIR) UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run_all.sh
 
 run-demo: holo86

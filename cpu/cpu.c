@@ -7,6 +7,7 @@
 
 #include "cpu/blocks.h"
 #include "cpu/exec.h"
+#include "mmu/paging.h"
 #include "mmu/physmem.h"
 
 Cpu *cpu_new(struct PhysMem *mem, struct IoBus *io) {
@@ -73,6 +74,20 @@ void cpu_update_mode(Cpu *c) {
   c->events |= EV_BLOCK;
 }
 
+/* CR0: PE switches real/protected mode (segment rights are re-derived);
+ * PE, PG and WP change translations, so the TLBs go. ET is hardwired. */
+void cpu_write_cr0(Cpu *c, uint32_t v) {
+  v |= CR0_ET;
+  uint32_t changed = c->cr[0] ^ v;
+  if ((v & CR0_PG) && (c->cr[4] & CR4_PAE) && (changed & CR0_PG)) paging_load_pdptes(c, c->cr[3]);
+  c->cr[0] = v;
+  if (changed & (CR0_PE | CR0_PG | CR0_WP)) paging_flush_all(c);
+  if (changed & CR0_PE) {
+    for (int i = 0; i < SEG_COUNT; i++) seg_refresh(c, &c->seg[i]);
+    cpu_update_mode(c);
+  }
+}
+
 uint32_t cpu_get_flags(Cpu *c) {
   flags_materialize(c);
   return c->flags | 2;
@@ -114,45 +129,6 @@ _Noreturn void unimplemented(Cpu *c, const Insn *in, const char *what) {
   cpu_fault(c, EXC_UD, -1);
 }
 
-/* Real-mode interrupt: push FLAGS, CS, IP; load CS:IP from the IVT. */
-void cpu_interrupt(Cpu *c, int vector, int err, bool software) {
-  (void)err;
-  (void)software;
-  uint32_t entry = (uint32_t)vector * 4;
-  if (entry + 3 > c->idtr.limit) cpu_fault(c, EXC_GP, vector * 8 + 2);
-  uint16_t ip = (uint16_t)lin_read(c, c->idtr.base + entry, 2);
-  uint16_t cs = (uint16_t)lin_read(c, c->idtr.base + entry + 2, 2);
-  push(c, 2, cpu_get_flags(c));
-  push(c, 2, c->seg[SEG_CS].sel);
-  push(c, 2, c->eip);
-  c->flags &= ~(F_IF | F_TF | F_AC | F_RF);
-  cpu_load_seg(c, SEG_CS, cs);
-  c->eip = ip;
-  c->halted = false;
-}
-
-/* Deliver the fault cpu_fault() recorded. A fault during delivery becomes
- * a double fault, and one during that shuts the machine down. */
-static void deliver_pending(Cpu *c) {
-  int vector = c->pending_vector, err = c->pending_error;
-  if (c->delivering) {
-    if (c->pending_vector == EXC_DF || c->delivering_df) {
-      c->shutdown = true;
-      c->events |= EV_STOP;
-      c->delivering = false;
-      return;
-    }
-    c->delivering_df = true;
-    vector = EXC_DF;
-    err = 0;
-  }
-  c->delivering = true;
-  c->insn_esp = c->r[ESP];
-  cpu_interrupt(c, vector, err, false);
-  c->delivering = false;
-  c->delivering_df = false;
-}
-
 /* Execute one block's instructions; stop early when an event is posted. */
 static void run_block(Cpu *c, const Block *b) {
   const Insn *in = b->insn, *end = b->insn + b->n;
@@ -179,13 +155,21 @@ static void check_interrupts(Cpu *c) {
     c->events |= EV_IRQ;
     return;
   }
-  if (c->intr_ack) cpu_interrupt(c, c->intr_ack(c->intr_opaque), -1, false);
+  if (!c->intr_ack) return;
+  int vector = c->intr_ack(c->intr_opaque);
+  /* A fault while delivering it is handled like one during an exception. */
+  c->insn_eip = c->eip;
+  c->insn_esp = c->r[ESP];
+  c->delivering = true;
+  c->delivering_vector = -1; /* benign: never part of a double fault */
+  cpu_interrupt(c, vector, -1, INT_EXTERNAL);
+  c->delivering = false;
 }
 
 uint64_t cpu_run(Cpu *c, uint64_t max) {
   const uint64_t start = c->icount;
   c->events &= ~EV_STOP;
-  if (setjmp(c->fault_jmp)) deliver_pending(c);
+  if (setjmp(c->fault_jmp)) cpu_deliver_pending(c);
   while (!(c->events & EV_STOP) && c->icount - start < max) {
     if (c->events) check_interrupts(c);
     if (c->halted) break;

@@ -69,6 +69,7 @@ enum {
   CR4_VME = 1u << 0, CR4_PVI = 1u << 1, CR4_TSD = 1u << 2, CR4_DE = 1u << 3,
   CR4_PSE = 1u << 4, CR4_PAE = 1u << 5, CR4_MCE = 1u << 6, CR4_PGE = 1u << 7,
   CR4_PCE = 1u << 8,
+  CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE,
 };
 
 /* Lazy flags: arithmetic instructions record their operands and result;
@@ -121,7 +122,7 @@ typedef struct Cpu {
   void *intr_opaque;
   bool shutdown;      /* triple fault: the machine must reset or stop */
   bool delivering;    /* inside exception delivery (for #DF / shutdown) */
-  bool delivering_df;
+  int delivering_vector;
   uint64_t icount;          /* instructions retired */
 
   /* Precise faults: the state every fault restores before delivery. */
@@ -155,9 +156,15 @@ uint64_t cpu_run(Cpu *c, uint64_t max);
  * err < 0 means the vector has no error code. Never returns. */
 _Noreturn void cpu_fault(Cpu *c, int vector, int err);
 
-/* Deliver an interrupt or exception now (the run loop calls it; a device
- * interrupt arrives the same way). eip_after is what is pushed. */
-void cpu_interrupt(Cpu *c, int vector, int err, bool software);
+/* Where an interrupt comes from: an exception or device (error codes get
+ * the EXT bit), INT n (gate DPL checked, IOPL-sensitive in virtual-8086
+ * mode), or INT3/INTO (gate DPL checked only). */
+enum IntKind { INT_EXTERNAL, INT_SOFTWARE, INT_SOFTWARE_EXC };
+/* Deliver an interrupt or exception now, pushing CS:EIP as they stand
+ * (err < 0: no error code). */
+void cpu_interrupt(Cpu *c, int vector, int err, enum IntKind kind);
+/* Deliver the exception cpu_fault() recorded (the run loop calls it). */
+void cpu_deliver_pending(Cpu *c);
 
 /* Assert or clear the maskable interrupt line. */
 void cpu_set_intr(Cpu *c, bool level);
@@ -167,6 +174,8 @@ void cpu_set_intr(Cpu *c, bool level);
 void cpu_load_seg(Cpu *c, int seg, uint16_t sel);
 /* Recompute a segment's derived fields (lo, hi, ok) from base/limit/attr. */
 void seg_refresh(Cpu *c, Segment *s);
+/* Write CR0 (mode switches, TLB flushes). */
+void cpu_write_cr0(Cpu *c, uint32_t v);
 /* Change CPL (selects the TLB). */
 void cpu_set_cpl(Cpu *c, int cpl);
 /* Protected mode (CR0.PE) and not virtual-8086. */

@@ -1,6 +1,7 @@
 /* Control transfer: jumps, calls, returns, loops, software interrupts,
- * IRET and BOUND — in real mode. */
+ * IRET and BOUND. Far transfers are in far.c. */
 #include "cpu/exec.h"
+#include "cpu/far.h"
 
 void jcc(Cpu *c, const Insn *in) {
   if (flags_cond(c, in->aux)) jump_near(c, c->eip + in->imm, in->size);
@@ -27,20 +28,8 @@ void ret_near(Cpu *c, const Insn *in) {
   jump_near(c, target, in->size);
 }
 
-/* Far transfers in real mode: CS is a plain selector. */
-static void far_jump(Cpu *c, uint16_t sel, uint32_t off, int size) {
-  if (size == 2) off &= 0xFFFF;
-  cpu_load_seg(c, SEG_CS, sel);
-  c->eip = off;
-}
-
 void jmp_far(Cpu *c, const Insn *in) { far_jump(c, in->imm2, in->imm, in->size); }
-
-void call_far(Cpu *c, const Insn *in) {
-  push(c, in->size, c->seg[SEG_CS].sel);
-  push(c, in->size, c->eip);
-  far_jump(c, in->imm2, in->imm, in->size);
-}
+void call_far(Cpu *c, const Insn *in) { far_call(c, in->imm2, in->imm, in->size); }
 
 /* The far pointer in memory: offset, then selector. */
 static void read_far_ptr(Cpu *c, const Insn *in, uint16_t *sel, uint32_t *off) {
@@ -60,30 +49,14 @@ void call_far_E(Cpu *c, const Insn *in) {
   uint16_t sel;
   uint32_t off;
   read_far_ptr(c, in, &sel, &off);
-  push(c, in->size, c->seg[SEG_CS].sel);
-  push(c, in->size, c->eip);
-  far_jump(c, sel, off, in->size);
+  far_call(c, sel, off, in->size);
 }
 
 void ret_far(Cpu *c, const Insn *in) {
-  uint32_t off = stack_peek(c, 0, in->size);
-  uint16_t sel = (uint16_t)stack_peek(c, in->size, 2);
-  set_sp(c, c->r[ESP] + 2u * in->size + (in->op == 0xCA ? in->imm & 0xFFFF : 0));
-  far_jump(c, sel, off, in->size);
+  far_return(c, in->size, in->op == 0xCA ? (uint16_t)in->imm : 0);
 }
 
-/* IRET in real mode. IRETD keeps VM, VIF and VIP as they are. */
-void iret(Cpu *c, const Insn *in) {
-  int size = in->size;
-  uint32_t off = stack_peek(c, 0, size);
-  uint16_t sel = (uint16_t)stack_peek(c, size, 2);
-  uint32_t fl = stack_peek(c, 2u * size, size);
-  set_sp(c, c->r[ESP] + 3u * size);
-  far_jump(c, sel, off, size);
-  uint32_t mask = F_ARITH | F_TF | F_IF | F_DF | F_IOPL | F_NT;
-  if (size == 4) mask |= F_RF | F_AC | F_ID;
-  cpu_set_flags(c, fl, mask);
-}
+void iret(Cpu *c, const Insn *in) { iret_far(c, in->size); }
 
 /* LOOPNE LOOPE LOOP JCXZ: the counter is CX or ECX by address size. */
 void loop_jcxz(Cpu *c, const Insn *in) {
@@ -102,13 +75,13 @@ void loop_jcxz(Cpu *c, const Insn *in) {
   if (taken) jump_near(c, c->eip + in->imm, in->size);
 }
 
-void int_n(Cpu *c, const Insn *in) { cpu_interrupt(c, in->imm & 0xFF, -1, true); }
-void int3(Cpu *c, const Insn *in) { (void)in; cpu_interrupt(c, EXC_BP, -1, true); }
-void int1(Cpu *c, const Insn *in) { (void)in; cpu_interrupt(c, EXC_DB, -1, true); }
+void int_n(Cpu *c, const Insn *in) { cpu_interrupt(c, in->imm & 0xFF, -1, INT_SOFTWARE); }
+void int3(Cpu *c, const Insn *in) { (void)in; cpu_interrupt(c, EXC_BP, -1, INT_SOFTWARE_EXC); }
+void int1(Cpu *c, const Insn *in) { (void)in; cpu_interrupt(c, EXC_DB, -1, INT_EXTERNAL); }
 
 void into(Cpu *c, const Insn *in) {
   (void)in;
-  if (cpu_get_flags(c) & F_OF) cpu_interrupt(c, EXC_OF, -1, true);
+  if (cpu_get_flags(c) & F_OF) cpu_interrupt(c, EXC_OF, -1, INT_SOFTWARE_EXC);
 }
 
 /* BOUND: #BR unless lower <= index <= upper (signed). */

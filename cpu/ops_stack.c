@@ -1,5 +1,6 @@
 /* PUSH and POP in every form, PUSHA/POPA, PUSHF/POPF, ENTER/LEAVE. */
 #include "cpu/exec.h"
+#include "cpu/far.h"
 
 /* PUSH SP pushes the value SP had before the push (80286 and later). */
 void push_r(Cpu *c, const Insn *in) { push(c, in->size, reg_get(c, in->aux, in->size)); }
@@ -50,17 +51,24 @@ void popa(Cpu *c, const Insn *in) {
   set_sp(c, c->r[ESP] + 8u * in->size);
 }
 
+/* Virtual-8086 mode: PUSHF/POPF are IOPL-sensitive (no VME). */
+static void v86_iopl_check(Cpu *c) {
+  if ((c->flags & F_VM) && ((c->flags >> 12) & 3) < 3) cpu_fault(c, EXC_GP, 0);
+}
+
 /* PUSHF: VM and RF are never pushed. */
 void pushf(Cpu *c, const Insn *in) {
+  v86_iopl_check(c);
   push(c, in->size, cpu_get_flags(c) & ~(F_VM | F_RF));
 }
 
-/* The EFLAGS bits POPF may change at CPL 0 (real mode). */
-#define POPF_MASK (F_ARITH | F_TF | F_IF | F_DF | F_IOPL | F_NT | F_AC | F_ID)
-
+/* POPF changes what the privilege rules allow and silently keeps the rest;
+ * it never touches VM, RF, VIF or VIP. */
 void popf(Cpu *c, const Insn *in) {
+  v86_iopl_check(c);
   uint32_t v = pop(c, in->size);
-  uint32_t mask = in->size == 2 ? POPF_MASK & 0xFFFF : POPF_MASK;
+  uint32_t mask = eflags_writable(c, in->size) & ~F_RF;
+  if (c->flags & F_VM) mask &= ~F_IOPL;
   cpu_set_flags(c, v, mask);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cpu/exec.h"
+#include "cpu/tss.h"
 #include "devices/iobus.h"
 
 #define REP_SLICE 4096
@@ -214,6 +215,7 @@ void scas(Cpu *c, const Insn *in) {
 void ins(Cpu *c, const Insn *in) {
   StrCtx s = str_ctx(c, in);
   uint16_t port = (uint16_t)c->r[EDX];
+  io_check(c, port, in->size);
   for (uint32_t n = rep_budget(c, in, &s); n; n--) {
     uint32_t lin = seg_linear(c, SEG_ES, idx(c, &s, EDI), in->size, SEG_OK_W);
     lin_write(c, lin, in->size, io_in(c->io, port, in->size));
@@ -226,6 +228,7 @@ void ins(Cpu *c, const Insn *in) {
 void outs(Cpu *c, const Insn *in) {
   StrCtx s = str_ctx(c, in);
   uint16_t port = (uint16_t)c->r[EDX];
+  io_check(c, port, in->size);
   for (uint32_t n = rep_budget(c, in, &s); n; n--) {
     io_out(c->io, port, in->size, mem_read(c, in->seg, idx(c, &s, ESI), in->size));
     advance(c, &s, ESI);

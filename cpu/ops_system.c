@@ -1,9 +1,9 @@
 /* Port I/O, CPUID, time stamp and model-specific registers, HLT, CLI/STI,
- * NOPs, #UD, and the instructions the protected-mode work has yet to
- * bring (logged once, then #UD). */
+ * NOPs and #UD. */
 #include <stddef.h>
 
 #include "cpu/exec.h"
+#include "cpu/tss.h"
 #include "devices/iobus.h"
 
 void nop(Cpu *c, const Insn *in) { (void)c; (void)in; }
@@ -13,18 +13,6 @@ void op_ud(Cpu *c, const Insn *in) {
   cpu_fault(c, EXC_UD, -1);
 }
 
-/* LAR, LSL and the 0F 00 group do not exist in real mode (#UD there); the
- * rest of the system instructions arrive with protected mode. */
-void system_unimplemented(Cpu *c, const Insn *in) {
-  if (in->op == 0x100 || in->op == 0x102 || in->op == 0x103) cpu_fault(c, EXC_UD, -1);
-  unimplemented(c, in, "system instruction");
-}
-
-void arpl(Cpu *c, const Insn *in) {
-  (void)in;
-  cpu_fault(c, EXC_UD, -1); /* real mode */
-}
-
 void fpu_escape(Cpu *c, const Insn *in) { unimplemented(c, in, "x87 instruction"); }
 
 /* WAIT with no pending x87 exception does nothing. */
@@ -32,17 +20,27 @@ void fwait(Cpu *c, const Insn *in) { (void)c; (void)in; }
 
 void hlt(Cpu *c, const Insn *in) {
   (void)in;
+  if (c->cpl) cpu_fault(c, EXC_GP, 0);
   c->halted = true;
+}
+
+/* CLI/STI: protected mode needs CPL <= IOPL, virtual-8086 mode IOPL 3. */
+static void if_check(Cpu *c) {
+  if (!(c->cr[0] & CR0_PE)) return;
+  int iopl = (c->flags >> 12) & 3;
+  if ((c->flags & F_VM) ? iopl < 3 : c->cpl > iopl) cpu_fault(c, EXC_GP, 0);
 }
 
 void cli(Cpu *c, const Insn *in) {
   (void)in;
+  if_check(c);
   c->flags &= ~F_IF;
 }
 
 /* STI enables interrupts after the next instruction. */
 void sti(Cpu *c, const Insn *in) {
   (void)in;
+  if_check(c);
   if (!(c->flags & F_IF)) c->intr_shadow = 1;
   c->flags |= F_IF;
   c->events |= EV_IRQ;
@@ -50,18 +48,22 @@ void sti(Cpu *c, const Insn *in) {
 
 void in_port(Cpu *c, const Insn *in) {
   uint16_t port = in->aux ? (uint16_t)c->r[EDX] : (uint16_t)in->imm;
+  io_check(c, port, in->size);
   reg_set(c, EAX, in->size, io_in(c->io, port, in->size));
 }
 
 void out_port(Cpu *c, const Insn *in) {
   uint16_t port = in->aux ? (uint16_t)c->r[EDX] : (uint16_t)in->imm;
+  io_check(c, port, in->size);
   io_out(c->io, port, in->size, reg_get(c, EAX, in->size));
 }
 
 /* CPUID: a Pentium II (family 6, model 3) that claims only what holo86
- * implements: TSC, MSR and CMPXCHG8B, CMOV. The FPU, PSE, PGE, SEP, MMX
- * and FXSR bits are added as those arrive. */
-#define CPUID_FEATURES ((1u << 4) | (1u << 5) | (1u << 8) | (1u << 15))
+ * implements: DE, PSE, TSC, MSR, PAE, CMPXCHG8B, SEP, PGE, CMOV. The FPU,
+ * VME, MCE/MCA, MTRR, MMX and FXSR bits are added as those arrive. */
+#define CPUID_FEATURES                                                                      \
+  ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 11) | \
+   (1u << 13) | (1u << 15))
 
 void cpuid(Cpu *c, const Insn *in) {
   (void)in;
@@ -93,6 +95,7 @@ static uint64_t tsc_now(const Cpu *c) { return c->tsc + c->icount; }
 
 void rdtsc(Cpu *c, const Insn *in) {
   (void)in;
+  if ((c->cr[4] & CR4_TSD) && c->cpl && (c->cr[0] & CR0_PE)) cpu_fault(c, EXC_GP, 0);
   uint64_t t = tsc_now(c);
   c->r[EAX] = (uint32_t)t;
   c->r[EDX] = (uint32_t)(t >> 32);

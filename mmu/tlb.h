@@ -16,6 +16,7 @@ typedef struct TlbEntry {
   uint32_t tag_read;  /* linear page address if readable via host, else invalid */
   uint32_t tag_write; /* linear page address if writable via host, else invalid */
   uint32_t ppage;     /* physical page number the entry maps to */
+  uint32_t global;    /* a global page (CR4.PGE): survives CR3 writes */
   uintptr_t addend;   /* host address = addend + linear address */
 } TlbEntry;
 
@@ -24,6 +25,10 @@ typedef struct Tlb {
 } Tlb;
 
 void tlb_flush(Tlb *t);
+/* Drop every entry but global ones (a CR3 write). */
+void tlb_flush_nonglobal(Tlb *t);
+/* Drop the entry for one linear page (INVLPG). */
+void tlb_flush_page(Tlb *t, uint32_t lin);
 /* Drop the write permission of entries mapping physical page ppage. */
 void tlb_protect_page(Tlb *t, uint32_t ppage);
 
