@@ -33,10 +33,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
-# Firmware pieces and guest programs written in nasm.
+# Firmware pieces and guest programs written in nasm (includes are looked
+# up beside the source).
 $(BUILD)/%.bin: %.asm
 	@mkdir -p $(dir $@)
-	nasm -f bin -o $@ $<
+	nasm -f bin -I $(dir $<) -o $@ $<
+
+# Bare-metal protected-mode and paging test programs (tests/pm/run.sh).
+PM_TESTS := $(patsubst %.asm,$(BUILD)/%.bin,$(wildcard tests/pm/*.asm))
+$(PM_TESTS): $(wildcard tests/pm/*.inc)
 
 $(BUILD)/frontend/demo_image.o: CFLAGS += -DDEMO_BIN='"$(BUILD)/bios/demo.bin"'
 $(BUILD)/frontend/demo_image.o: $(BUILD)/bios/demo.bin
@@ -59,7 +64,7 @@ $(BUILD)/bench-cpu: $(BUILD)/bench/bench_cpu.o $(LIB)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 SST_DIR ?= ../shared/conformance/sst-80286
-TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone $(BUILD)/fpu-diff
+TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone $(BUILD)/fpu-diff $(PM_TESTS)
 
 deps:
 	@tools/deps.sh

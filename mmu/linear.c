@@ -50,7 +50,7 @@ void lin_write_slow(Cpu *c, uint32_t lin, int size, uint32_t v) {
   /* Translate both pages before writing either, so a fault on the second
    * page leaves memory untouched. */
   uint32_t first = fill(c, lin, ACC_WRITE);
-  uint32_t second = fill(c, lin + (uint32_t)size - 1, ACC_WRITE);
+  uint32_t second = fill(c, (lin + (uint32_t)size - 1) & ~0xFFFu, ACC_WRITE);
   for (int i = 0; i < size; i++) {
     uint32_t a = lin + (uint32_t)i;
     uint32_t phys = ((a ^ lin) & ~0xFFFu) ? (second & ~0xFFFu) | (a & 0xFFF) : first + (uint32_t)i;
