@@ -24,10 +24,6 @@ FR0 equ 0x200000                ; physical test frames (identity-visible)
     CHECK_EQ dword [exc_eip], %3, {%4, ": saved EIP = faulting instruction"}
 %endmacro
 
-; ring-3 code snippets end with this: back to ring 0 through INT 0x80
-%macro USER_RETURN 0
-    int VEC_RING0
-%endmacro
 
 test_main:
     call setup_paging32
