@@ -121,6 +121,9 @@ static Block *build(Cpu *c, BlockCache *bc, uint32_t phys) {
 
 const Block *blocks_lookup(Cpu *c) {
   BlockCache *bc = c->blocks;
+  /* A fetch fault (#PF, #GP) belongs to the instruction at CS:EIP. */
+  c->insn_eip = c->eip;
+  c->insn_esp = c->r[ESP];
   uint32_t lin = c->seg[SEG_CS].base + c->eip;
   TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
   uint32_t phys = e->tag_read == (lin & ~0xFFFu)

@@ -82,6 +82,7 @@ void cpu_write_cr0(Cpu *c, uint32_t v) {
   if ((v & CR0_PG) && (c->cr[4] & CR4_PAE) && (changed & CR0_PG)) paging_load_pdptes(c, c->cr[3]);
   c->cr[0] = v;
   if (changed & (CR0_PE | CR0_PG | CR0_WP)) paging_flush_all(c);
+  if (changed & CR0_AM) cpu_update_slow_mem(c);
   if (changed & CR0_PE) {
     for (int i = 0; i < SEG_COUNT; i++) seg_refresh(c, &c->seg[i]);
     cpu_update_mode(c);
@@ -95,8 +96,20 @@ uint32_t cpu_get_flags(Cpu *c) {
 
 void cpu_set_flags(Cpu *c, uint32_t value, uint32_t mask) {
   flags_materialize(c);
+  uint32_t old = c->flags;
   c->flags = ((c->flags & ~mask) | (value & mask) | 2) & ~0x8028u;
   if (mask & (F_IF | F_TF)) c->events |= EV_IRQ;
+  if ((old ^ c->flags) & F_AC) cpu_update_slow_mem(c);
+}
+
+void cpu_update_slow_mem(Cpu *c) {
+  bool data_bp = false;
+  for (int i = 0; i < 4; i++)
+    if ((c->dr[7] >> (2 * i)) & 3 && ((c->dr[7] >> (16 + 4 * i)) & 3) != 0) data_bp = true;
+  bool ac = (c->cr[0] & CR0_AM) && (c->flags & F_AC) && c->cpl == 3;
+  bool slow = data_bp || ac;
+  if (slow && !c->slow_mem) paging_flush_all(c);
+  c->slow_mem = slow;
 }
 
 void cpu_set_intr(Cpu *c, bool level) {
@@ -166,6 +179,50 @@ static void check_interrupts(Cpu *c) {
   c->delivering = false;
 }
 
+/* Debugging is on: TF, or a DR7-enabled breakpoint. */
+static bool debug_active(const Cpu *c) { return (c->flags & F_TF) || (c->dr[7] & 0xFF); }
+
+/* Instruction breakpoints matching CS:EIP (DR7 R/W = 00), as DR6 bits. */
+static uint32_t code_breakpoints(const Cpu *c) {
+  uint32_t lin = c->seg[SEG_CS].base + c->eip, hits = 0;
+  for (int i = 0; i < 4; i++)
+    if (((c->dr[7] >> (2 * i)) & 3) && ((c->dr[7] >> (16 + 4 * i)) & 0xF) == 0 && c->dr[i] == lin)
+      hits |= 1u << i;
+  return hits;
+}
+
+/* One instruction with the debug checks around it: an instruction
+ * breakpoint faults before it runs (unless RF), single-step and data
+ * breakpoints trap after it. */
+static void step_debug(Cpu *c) {
+  if (!(c->flags & F_RF)) {
+    uint32_t hits = code_breakpoints(c);
+    if (hits) {
+      c->dr[6] = (c->dr[6] & ~0xFu) | hits;
+      c->insn_eip = c->eip;
+      c->insn_esp = c->r[ESP];
+      cpu_fault(c, EXC_DB, -1);
+    }
+  }
+  bool tf = c->flags & F_TF;
+  const Block *b = blocks_lookup(c);
+  const Insn *in = &b->insn[0];
+  c->insn_eip = c->eip;
+  c->insn_esp = c->r[ESP];
+  c->db_hits = 0;
+  c->eip = c->code32 ? c->eip + in->len : (c->eip + in->len) & 0xFFFF;
+  in->fn(c, in);
+  c->icount++;
+  c->flags &= ~F_RF;
+  uint32_t dr6 = c->db_hits | (tf ? 1u << 14 : 0);
+  if (dr6) {
+    c->dr[6] = (c->dr[6] & ~0x400Fu) | dr6;
+    c->insn_eip = c->eip;
+    c->insn_esp = c->r[ESP];
+    cpu_interrupt(c, EXC_DB, -1, INT_EXTERNAL);
+  }
+}
+
 uint64_t cpu_run(Cpu *c, uint64_t max) {
   const uint64_t start = c->icount;
   c->events &= ~EV_STOP;
@@ -173,7 +230,8 @@ uint64_t cpu_run(Cpu *c, uint64_t max) {
   while (!(c->events & EV_STOP) && c->icount - start < max) {
     if (c->events) check_interrupts(c);
     if (c->halted) break;
-    run_block(c, blocks_lookup(c));
+    if (debug_active(c)) step_debug(c);
+    else run_block(c, blocks_lookup(c));
   }
   return c->icount - start;
 }

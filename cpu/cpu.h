@@ -108,6 +108,10 @@ typedef struct Cpu {
   uint64_t msr_apic_base, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
   uint8_t cpl;
   bool sys_access;    /* a descriptor-table/TSS access: supervisor rights */
+  /* Memory accesses must take the slow path (data breakpoints armed, or
+   * alignment checking on): the TLB then holds no entries. */
+  bool slow_mem;
+  uint32_t db_hits;   /* DR6 B0-B3 bits of data breakpoints hit this instruction */
   bool code32;        /* CS.D: default operand and address size is 32 */
   bool stack32;       /* SS.B: stack pointer is ESP, not SP */
   bool halted;
@@ -176,6 +180,8 @@ void cpu_load_seg(Cpu *c, int seg, uint16_t sel);
 void seg_refresh(Cpu *c, Segment *s);
 /* Write CR0 (mode switches, TLB flushes). */
 void cpu_write_cr0(Cpu *c, uint32_t v);
+/* Re-derive slow_mem after DR7, CR0.AM, EFLAGS.AC or CPL changed. */
+void cpu_update_slow_mem(Cpu *c);
 /* Change CPL (selects the TLB). */
 void cpu_set_cpl(Cpu *c, int cpl);
 /* Protected mode (CR0.PE) and not virtual-8086. */

@@ -140,6 +140,9 @@ void cpu_deliver_pending(Cpu *c) {
     }
   }
   if (!has_error_code(vector) || !(c->cr[0] & CR0_PE)) err = -1;
+  /* A fault's pushed EFLAGS has RF set, so the restarted instruction does
+   * not hit its own instruction breakpoint again (#DB sets its own). */
+  if (vector != EXC_DB && vector != EXC_BP && vector != EXC_OF) c->flags |= F_RF;
   c->delivering = true;
   c->delivering_vector = vector;
   c->insn_esp = c->r[ESP];

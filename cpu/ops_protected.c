@@ -214,6 +214,7 @@ void mov_dr_r(Cpu *c, const Insn *in) {
   else if (r == 7) v = (v & 0xFFFF2BFFu) | 0x400;
   c->dr[r] = v;
   c->events |= EV_BLOCK;
+  if (r == 7) cpu_update_slow_mem(c);
 }
 
 /* SYSENTER/SYSEXIT: flat segments derived from SYSENTER_CS. */

@@ -22,7 +22,7 @@ static uint32_t fill(Cpu *c, uint32_t lin, int acc) {
   e->ppage = ppage;
   e->global = w.global;
   e->tag_read = e->tag_write = TLB_INVALID;
-  if (host) {
+  if (host && !c->slow_mem) {
     e->addend = (uintptr_t)host - (lin & ~0xFFFu);
     e->tag_read = lin & ~0xFFFu;
     if (w.writable && !(pm->pflags[ppage] & (PG_ROM | PG_CODE))) e->tag_write = lin & ~0xFFFu;
@@ -34,7 +34,23 @@ static bool crosses_page(uint32_t lin, int size) {
   return (lin & 0xFFF) > 0x1000u - (uint32_t)size;
 }
 
+/* Alignment check and data breakpoints, only while c->slow_mem. */
+static void check_access(Cpu *c, uint32_t lin, int size, bool write) {
+  if ((c->cr[0] & CR0_AM) && (c->flags & F_AC) && c->cpl == 3 && !c->sys_access &&
+      (lin & (uint32_t)(size - 1)))
+    cpu_fault(c, EXC_AC, 0);
+  for (int i = 0; i < 4; i++) {
+    uint32_t rw = (c->dr[7] >> (16 + 4 * i)) & 3;
+    if (!((c->dr[7] >> (2 * i)) & 3) || rw == 0 || rw == 2 || (rw == 1 && !write)) continue;
+    uint32_t len = ((c->dr[7] >> (18 + 4 * i)) & 3) + 1;
+    if (len == 3) len = 4; /* encoding 10b is 8 bytes on later CPUs; 4 here */
+    uint32_t start = c->dr[i] & ~(len - 1);
+    if (lin < start + len && start < lin + (uint32_t)size) c->db_hits |= 1u << i;
+  }
+}
+
 uint32_t lin_read_slow(Cpu *c, uint32_t lin, int size) {
+  if (c->slow_mem) check_access(c, lin, size, false);
   if (!crosses_page(lin, size)) return phys_read(c->mem, fill(c, lin, ACC_READ), size);
   uint32_t v = 0;
   for (int i = 0; i < size; i++)
@@ -43,6 +59,7 @@ uint32_t lin_read_slow(Cpu *c, uint32_t lin, int size) {
 }
 
 void lin_write_slow(Cpu *c, uint32_t lin, int size, uint32_t v) {
+  if (c->slow_mem) check_access(c, lin, size, true);
   if (!crosses_page(lin, size)) {
     phys_write(c->mem, fill(c, lin, ACC_WRITE), size, v);
     return;
