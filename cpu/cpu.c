@@ -118,6 +118,10 @@ void cpu_set_intr(Cpu *c, bool level) {
 }
 
 _Noreturn void cpu_fault(Cpu *c, int vector, int err) {
+  /* A fault while delivering an exception or external interrupt names
+   * that event in its error code (EXT). */
+  if (c->deliver_ext && err >= 0) err |= 1;
+  c->deliver_ext = false;
   c->sys_access = false;
   c->tlb = &c->tlbs[c->cpl == 3];
   c->eip = c->insn_eip;
@@ -204,7 +208,7 @@ static void step_debug(Cpu *c) {
       cpu_fault(c, EXC_DB, -1);
     }
   }
-  bool tf = c->flags & F_TF;
+  bool tf = c->flags & F_TF, rf = c->flags & F_RF;
   const Block *b = blocks_lookup(c);
   const Insn *in = &b->insn[0];
   c->insn_eip = c->eip;
@@ -213,7 +217,8 @@ static void step_debug(Cpu *c) {
   c->eip = c->code32 ? c->eip + in->len : (c->eip + in->len) & 0xFFFF;
   in->fn(c, in);
   c->icount++;
-  c->flags &= ~F_RF;
+  /* RF lasts one instruction, unless that instruction (IRET) loaded it. */
+  if (rf && in->op != 0xCF) c->flags &= ~F_RF;
   uint32_t dr6 = c->db_hits | (tf ? 1u << 14 : 0);
   if (dr6) {
     c->dr[6] = (c->dr[6] & ~0x400Fu) | dr6;

@@ -127,6 +127,7 @@ typedef struct Cpu {
   bool shutdown;      /* triple fault: the machine must reset or stop */
   bool delivering;    /* inside exception delivery (for #DF / shutdown) */
   int delivering_vector;
+  bool deliver_ext;   /* delivering an exception or external interrupt */
   uint64_t icount;          /* instructions retired */
 
   /* Precise faults: the state every fault restores before delivery. */

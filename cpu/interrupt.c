@@ -30,6 +30,7 @@ void cpu_interrupt(Cpu *c, int vector, int err, enum IntKind kind) {
   bool v86 = c->flags & F_VM;
   if (kind == INT_SOFTWARE && v86 && iopl(c) < 3) cpu_fault(c, EXC_GP, 0);
   int ext = kind == INT_EXTERNAL; /* error codes name an external event */
+  c->deliver_ext = ext;
   int idt_err = vector * 8 + 2 + ext;
 
   if ((uint32_t)vector * 8 + 7 > c->idtr.limit) cpu_fault(c, EXC_GP, idt_err);
@@ -45,6 +46,7 @@ void cpu_interrupt(Cpu *c, int vector, int err, enum IntKind kind) {
 
   if (type == SYS_TASK) {
     task_switch(c, gate_selector(gate), TASK_INT, err);
+    c->deliver_ext = false;
     return;
   }
 
@@ -98,6 +100,7 @@ void cpu_interrupt(Cpu *c, int vector, int err, enum IntKind kind) {
   } else {
     cpu_fault(c, EXC_GP, sel_err(sel) + ext);
   }
+  c->deliver_ext = false;
   c->eip = off;
   c->flags &= ~(F_TF | F_NT | F_RF | F_VM);
   if (type == SYS_INT16 || type == SYS_INT32) c->flags &= ~F_IF;

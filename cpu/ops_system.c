@@ -13,10 +13,19 @@ void op_ud(Cpu *c, const Insn *in) {
   cpu_fault(c, EXC_UD, -1);
 }
 
-void fpu_escape(Cpu *c, const Insn *in) { unimplemented(c, in, "x87 instruction"); }
+/* x87 escapes: #NM when CR0.EM (no coprocessor) or CR0.TS (its state
+ * belongs to another task); the FPU itself arrives with issue 4. */
+void fpu_escape(Cpu *c, const Insn *in) {
+  if (c->cr[0] & (CR0_EM | CR0_TS)) cpu_fault(c, EXC_NM, -1);
+  unimplemented(c, in, "x87 instruction");
+}
 
-/* WAIT with no pending x87 exception does nothing. */
-void fwait(Cpu *c, const Insn *in) { (void)c; (void)in; }
+/* WAIT: #NM when CR0.MP and CR0.TS; otherwise (no pending x87
+ * exception) nothing. */
+void fwait(Cpu *c, const Insn *in) {
+  (void)in;
+  if ((c->cr[0] & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) cpu_fault(c, EXC_NM, -1);
+}
 
 void hlt(Cpu *c, const Insn *in) {
   (void)in;
