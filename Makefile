@@ -64,7 +64,8 @@ $(BUILD)/bench-cpu: $(BUILD)/bench/bench_cpu.o $(LIB)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 SST_DIR ?= ../shared/conformance/sst-80286
-TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone $(BUILD)/fpu-diff $(PM_TESTS)
+TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone $(BUILD)/fpu-diff $(PM_TESTS) \
+             $(BUILD)/tests/cli/triple_fault.bin
 
 deps:
 	@tools/deps.sh

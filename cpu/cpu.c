@@ -112,6 +112,13 @@ void cpu_update_slow_mem(Cpu *c) {
   c->slow_mem = slow;
 }
 
+/* A20 applies after paging, so every cached translation may change. */
+void cpu_set_a20(Cpu *c, bool enabled) {
+  if (c->a20 == enabled) return;
+  c->a20 = enabled;
+  paging_flush_all(c);
+}
+
 void cpu_set_intr(Cpu *c, bool level) {
   c->intr = level;
   if (level) c->events |= EV_IRQ;

@@ -171,6 +171,8 @@ void cpu_interrupt(Cpu *c, int vector, int err, enum IntKind kind);
 /* Deliver the exception cpu_fault() recorded (the run loop calls it). */
 void cpu_deliver_pending(Cpu *c);
 
+/* Open or close the A20 gate (port 0x92, keyboard controller). */
+void cpu_set_a20(Cpu *c, bool enabled);
 /* Assert or clear the maskable interrupt line. */
 void cpu_set_intr(Cpu *c, bool level);
 

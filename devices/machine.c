@@ -26,6 +26,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   }
   memcpy(m->bios, cfg->bios, cfg->bios_size);
   m->bios_size = (uint32_t)cfg->bios_size;
+  m->no_reboot = cfg->no_reboot;
   m->mem = phys_new(cfg->ram_mb << 20);
   m->io = iobus_new();
   /* The firmware sits at the top of the 4 GiB space, where the reset
@@ -57,7 +58,15 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
     if (max_insns && max_insns - done < slice) slice = max_insns - done;
     done += cpu_run(c, slice);
     if (m->debugcon.exit_requested) return STOP_EXIT_PORT;
-    if (c->shutdown) return STOP_SHUTDOWN;
+    if (c->shutdown) {
+      /* A PC's chipset answers the CPU's shutdown cycle with a reset. */
+      fprintf(stderr, "holo86: triple fault at %04X:%08X%s\n", c->seg[SEG_CS].sel, c->eip,
+              m->no_reboot ? "" : ": resetting the machine");
+      if (m->no_reboot) return STOP_SHUTDOWN;
+      m->resets++;
+      cpu_reset(c);
+      continue;
+    }
     /* No interrupt controller is attached yet, so a halted CPU stays so. */
     if (c->halted) return STOP_HALTED;
     if (max_insns && done >= max_insns) return STOP_LIMIT;

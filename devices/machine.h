@@ -18,12 +18,15 @@ typedef struct Machine {
   DebugCon debugcon;
   uint8_t *bios;
   uint32_t bios_size;
+  bool no_reboot;
+  unsigned resets; /* triple-fault resets so far */
 } Machine;
 
 typedef struct MachineConfig {
   uint32_t ram_mb;
   const uint8_t *bios; /* firmware image: 64 KiB..1 MiB, a multiple of 64 KiB */
   size_t bios_size;
+  bool no_reboot; /* a triple fault stops the machine instead of resetting it */
 } MachineConfig;
 
 /* Returns NULL with a message in err on a bad configuration. */
@@ -33,7 +36,7 @@ void machine_free(Machine *m);
 typedef enum MachineStop {
   STOP_EXIT_PORT,   /* the guest wrote the exit port */
   STOP_HALTED,      /* HLT with interrupts disabled: nothing can wake it */
-  STOP_SHUTDOWN,    /* triple fault */
+  STOP_SHUTDOWN,    /* triple fault with no_reboot */
   STOP_LIMIT,       /* the instruction limit was reached */
 } MachineStop;
 

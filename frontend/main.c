@@ -19,13 +19,14 @@ static void usage(FILE *f) {
           "  -bios FILE         firmware image (64 KiB to 1 MiB) mapped below 4 GiB and 1 MiB\n"
           "  -m MB              guest RAM in MiB (default 32)\n"
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
+          "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
           "  --help             this text\n"
           "  --version          version\n"
           "\n"
           "Guest programs may print through the debug console (port 0xE9) and stop\n"
           "the machine with an exit status by writing it to port 0xF4.\n"
           "Exit status: the guest's (exit port), 0 when the CPU halts for good,\n"
-          "1 on a triple fault or error, 2 on bad usage, 3 at --max-insns.\n");
+          "1 on a triple fault with -no-reboot or an error, 2 on bad usage, 3 at --max-insns.\n");
 }
 
 /* Read a whole file; returns NULL with a message on failure. */
@@ -73,17 +74,19 @@ static bool parse_u64(const char *s, uint64_t *out) {
 }
 
 int main(int argc, char **argv) {
-  enum { OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX };
+  enum { OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT };
   static const struct option opts[] = {
       {"help", no_argument, 0, OPT_HELP},
       {"version", no_argument, 0, OPT_VERSION},
       {"bios", required_argument, 0, OPT_BIOS},
       {"m", required_argument, 0, OPT_MEM},
       {"max-insns", required_argument, 0, OPT_MAX},
+      {"no-reboot", no_argument, 0, OPT_NO_REBOOT},
       {0, 0, 0, 0},
   };
   const char *bios_path = NULL;
   uint64_t ram_mb = 32, max_insns = 0;
+  bool no_reboot = false;
   int opt;
   opterr = 0;
   /* getopt_long_only accepts QEMU-style single-dash long options. */
@@ -92,6 +95,7 @@ int main(int argc, char **argv) {
     case OPT_HELP: usage(stdout); return 0;
     case OPT_VERSION: printf("holo86 %s\n", HOLO86_VERSION); return 0;
     case OPT_BIOS: bios_path = optarg; break;
+    case OPT_NO_REBOOT: no_reboot = true; break;
     case OPT_MEM:
       if (!parse_u64(optarg, &ram_mb)) {
         fprintf(stderr, "holo86: -m needs a number of MiB, not '%s'\n", optarg);
@@ -116,7 +120,7 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  MachineConfig cfg = {.ram_mb = ram_mb > 3072 ? 0 : (uint32_t)ram_mb};
+  MachineConfig cfg = {.ram_mb = ram_mb > 3072 ? 0 : (uint32_t)ram_mb, .no_reboot = no_reboot};
   uint8_t *image = NULL;
   if (bios_path) {
     image = read_file(bios_path, &cfg.bios_size);
@@ -138,11 +142,7 @@ int main(int argc, char **argv) {
   switch (why) {
   case STOP_EXIT_PORT: status = m->debugcon.exit_status; break;
   case STOP_HALTED: status = 0; break;
-  case STOP_SHUTDOWN:
-    fprintf(stderr, "holo86: triple fault at %04X:%08X: the machine shut down\n",
-            m->cpu->seg[SEG_CS].sel, m->cpu->eip);
-    status = 1;
-    break;
+  case STOP_SHUTDOWN: status = 1; break;
   case STOP_LIMIT:
     fprintf(stderr, "holo86: stopped after %llu instructions\n", (unsigned long long)max_insns);
     status = 3;

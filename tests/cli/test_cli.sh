@@ -36,6 +36,12 @@ check "truncated firmware image is exit 1" 1 $H -bios "$tmp"
 expect_text "truncated image explained" "64 KiB"
 rm -f "$tmp"
 check "instruction limit is exit 3" 3 $H --max-insns 50
+TF="$BUILD/tests/cli/triple_fault.bin"
+check "triple fault with -no-reboot stops with exit 1" 1 $H -bios "$TF" -no-reboot
+expect_text "triple fault is reported" "triple fault at F000:0000"
+check "triple fault without -no-reboot resets the machine" 3 $H -bios "$TF" --max-insns 30
+expect_text "the reset is reported" "resetting the machine"
+expect_text "the firmware ran again after the reset" "TT"
 
 echo "CLI checks: $passes passed, $fails failed"
 [ $fails -eq 0 ]
