@@ -1383,3 +1383,45 @@ Test(control, bound_with_register_operand_is_ud) {
   CHECK_FAULT(m, EXC_UD, bound_reg_fault);
   h_free(m);
 }
+
+/* 32-bit operand size far transfers in 16-bit code: JMP ptr16:32, IRETD
+ * and RETFD pop/use 32-bit offsets and 32-bit slots for CS and EFLAGS. */
+static const uint8_t far32[] = {
+  0x66, 0xEA, 0x19, 0x00, 0x00, 0x00, 0xFF, 0x0F, /* 0000: jmp dword 0x0FFF:(.a + 0x10) ; 66 EA */
+  0xF4,                                    /* 0008: hlt */
+  /* .a: */
+  0x8C, 0x0E, 0x30, 0x00,                  /* 0009: mov [0x30], cs */
+  0x66, 0x68, 0x03, 0x08, 0x00, 0x00,      /* 000D: push dword 0x00000803   ; EFLAGS image: OF CF */
+  0x66, 0x68, 0x00, 0x10, 0xFF, 0xFF,      /* 0013: push dword 0xFFFF1000   ; CS slot (upper half ignored) */
+  0x66, 0x68, 0x22, 0x00, 0x00, 0x00,      /* 0019: push dword .b           ; EIP */
+  0x66, 0xCF,                              /* 001F: iretd                   ; 66 CF */
+  0xF4,                                    /* 0021: hlt */
+  /* .b: */
+  0x8C, 0x0E, 0x32, 0x00,                  /* 0022: mov [0x32], cs */
+  0x89, 0x26, 0x34, 0x00,                  /* 0026: mov [0x34], sp */
+  0x9C,                                    /* 002A: pushf */
+  0x58,                                    /* 002B: pop ax */
+  0xA3, 0x36, 0x00,                        /* 002C: mov [0x36], ax */
+  0x66, 0x68, 0xFF, 0x0F, 0x00, 0x00,      /* 002F: push dword 0x00000FFF */
+  0x66, 0x68, 0x4E, 0x00, 0x00, 0x00,      /* 0035: push dword (.c + 0x10) */
+  0x66, 0xCB,                              /* 003B: o32 retf                ; 66 CB */
+  0xF4,                                    /* 003D: hlt */
+  /* .c: */
+  0x8C, 0x0E, 0x38, 0x00,                  /* 003E: mov [0x38], cs */
+  0x89, 0x26, 0x3A, 0x00,                  /* 0042: mov [0x3A], sp */
+  0xEA, 0x4B, 0x00, 0x00, 0x10,            /* 0046: jmp 0x1000:.d */
+  /* .d: */
+  0xF4,                                    /* 004B: hlt */
+};
+
+Test(control, far_transfers_with_32_bit_operands) {
+  Machine *m = RUN(far32);
+  CHECK_EQ("CS after JMP ptr16:32", h_rd16(m, H_DATA + 0x30), 0x0FFF);
+  CHECK_EQ("CS after IRETD", h_rd16(m, H_DATA + 0x32), 0x1000);
+  CHECK_EQ("SP after IRETD (12 bytes popped)", h_rd16(m, H_DATA + 0x34), H_SP);
+  CHECK_EQ("FLAGS after IRETD", h_rd16(m, H_DATA + 0x36) & (F_ARITH | F_IF | F_DF), F_OF | F_CF);
+  CHECK_EQ("CS after RETFD", h_rd16(m, H_DATA + 0x38), 0x0FFF);
+  CHECK_EQ("SP after RETFD (8 bytes popped)", h_rd16(m, H_DATA + 0x3A), H_SP);
+  CHECK_EQ("final CS", h_sreg(m, SEG_CS), 0x1000);
+  h_free(m);
+}

@@ -478,3 +478,30 @@ Test(string, di_wraps_at_64k) {
   CHECK_REG(m, EDI, 0x0002);
   h_free(m);
 }
+
+/* A fault in the middle of REP MOVSW leaves the registers describing the
+ * iterations done so far and points at the REP instruction, so the
+ * handler can resume it (SDM: REP is restartable). */
+#define rep_fault_fault 0x0009
+static const uint8_t rep_fault[] = {
+  0xBE, 0x00, 0x00,                        /* 0000: mov si, 0 */
+  0xBF, 0xF9, 0xFF,                        /* 0003: mov di, 0xFFF9 */
+  0xB9, 0x05, 0x00,                        /* 0006: mov cx, 5 */
+  /* fault: */
+  0xF3, 0xA5,                              /* 0009: rep movsw               ; the 4th word would be ES:FFFF-10000: #GP */
+  0xF4,                                    /* 000B: hlt */
+};
+
+Test(string, fault_inside_rep_is_restartable) {
+  Machine *m = PREPARE(rep_fault);
+  poke_str(m, H_DATA, "aabbccddee");
+  int v = h_run(m);
+  cr_expect_eq(v, EXC_GP, "expected #GP (13), got %d", v);
+  CHECK_FAULT(m, EXC_GP, rep_fault_fault);
+  CHECK_REG16(m, ECX, 2);
+  CHECK_REG16(m, ESI, 6);
+  CHECK_REG16(m, EDI, 0xFFFF);
+  expect_bytes(m, H_EXTRA + 0xFFF9, "aabbcc", 6, "ES:FFF9");
+  CHECK_EQ("ES:FFFF (not written)", h_rd8(m, H_EXTRA + 0xFFFF), 0);
+  h_free(m);
+}

@@ -490,3 +490,50 @@ Test(system, rdmsr_wrmsr) {
                 (unsigned long long)msr, (unsigned long long)tsc);
   h_free(m);
 }
+
+/* Real-mode segment limits (0xFFFF) still apply: an operand reaching past
+ * the limit raises #GP, or #SS for the stack segment (SDM real-address
+ * mode exceptions), as a fault with nothing changed. */
+#define limit_ds_fault 0x0007
+static const uint8_t limit_ds[] = {
+  0xB8, 0x34, 0x12,                        /* 0000: mov ax, 0x1234 */
+  0x8B, 0x1E, 0xFE, 0xFF,                  /* 0003: mov bx, [0xFFFE]        ; the last whole word: fine */
+  /* fault: */
+  0xA1, 0xFF, 0xFF,                        /* 0007: mov ax, [0xFFFF]        ; bytes 0xFFFF and 0x10000: #GP */
+  0xF4,                                    /* 000A: hlt */
+};
+
+#define limit_ss_fault 0x0006
+static const uint8_t limit_ss[] = {
+  0xB8, 0x34, 0x12,                        /* 0000: mov ax, 0x1234 */
+  0xBD, 0xFD, 0xFF,                        /* 0003: mov bp, 0xFFFD */
+  /* fault: */
+  0x66, 0x8B, 0x46, 0x00,                  /* 0006: mov eax, [bp]           ; SS-relative dword at 0xFFFD: #SS */
+  0xF4,                                    /* 000A: hlt */
+};
+
+#define limit_a32_fault 0x0002
+static const uint8_t limit_a32[] = {
+  0xB0, 0x12,                              /* 0000: mov al, 0x12 */
+  /* fault: */
+  0x67, 0xA0, 0x00, 0x00, 0x01, 0x00,      /* 0002: mov al, [dword 0x10000] ; a 32-bit offset past the limit: #GP */
+  0xF4,                                    /* 0008: hlt */
+};
+
+Test(system, real_mode_segment_limit_faults) {
+  Machine *m = PREPARE(limit_ds);
+  cr_expect_eq(h_run(m), EXC_GP, "word at DS:FFFF: expected #GP (13)");
+  CHECK_FAULT(m, EXC_GP, limit_ds_fault);
+  CHECK_REG16(m, EAX, 0x1234);
+  h_free(m);
+  m = PREPARE(limit_ss);
+  cr_expect_eq(h_run(m), EXC_SS, "dword at SS:FFFD: expected #SS (12)");
+  CHECK_FAULT(m, EXC_SS, limit_ss_fault);
+  CHECK_REG16(m, EAX, 0x1234);
+  h_free(m);
+  m = PREPARE(limit_a32);
+  cr_expect_eq(h_run(m), EXC_GP, "byte at DS:00010000: expected #GP (13)");
+  CHECK_FAULT(m, EXC_GP, limit_a32_fault);
+  CHECK_REG8(m, EAX, 0x12);
+  h_free(m);
+}
