@@ -25,6 +25,7 @@ static void code_written(void *opaque, uint32_t page) {
   BlockCache *bc = opaque;
   bc->gen[page]++;
   bc->cpu->events |= EV_SMC;
+  bc->cpu->code_epoch++;
 }
 
 BlockCache *blocks_new(Cpu *c) {
@@ -51,6 +52,8 @@ void blocks_free(BlockCache *bc) {
 void blocks_flush(BlockCache *bc) {
   memset(bc->table, 0, sizeof bc->table);
   bc->used = 0;
+  bc->cpu->code_epoch++;
+  bc->cpu->last_block = NULL;
 }
 
 static uint32_t block_mode(const Cpu *c) { return c->code32; }
@@ -86,6 +89,7 @@ static Block *build(Cpu *c, BlockCache *bc, uint32_t phys) {
 
   b->phys = phys;
   b->mode = block_mode(c);
+  b->link_epoch = c->code_epoch - 1; /* no links yet */
   b->page[0] = b->page[1] = phys >> PAGE_SHIFT;
   b->n = 0;
   uint32_t pos = 0;
@@ -135,4 +139,26 @@ const Block *blocks_lookup(Cpu *c) {
       b->gen[1] == bc->gen[b->page[1]])
     return b;
   return build(c, bc, phys);
+}
+
+const Block *blocks_next(Cpu *c) {
+  Block *prev = (Block *)c->last_block;
+  uint32_t epoch = c->code_epoch;
+  if (prev && prev->link_epoch == epoch) {
+    if (prev->link_eip[0] == c->eip && prev->link[0]) return c->last_block = prev->link[0];
+    if (prev->link_eip[1] == c->eip && prev->link[1]) return c->last_block = prev->link[1];
+  }
+  const Block *b = blocks_lookup(c);
+  /* Link only if nothing was flushed or remapped meanwhile (prev may even
+   * be gone if the arena was recycled). */
+  if (prev && c->code_epoch == epoch) {
+    if (prev->link_epoch != epoch) {
+      prev->link_epoch = epoch;
+      prev->link[0] = prev->link[1] = NULL;
+    }
+    int slot = prev->link[0] ? 1 : 0;
+    prev->link_eip[slot] = c->eip;
+    prev->link[slot] = b;
+  }
+  return c->last_block = b;
 }

@@ -17,6 +17,11 @@ typedef struct Block {
   uint32_t page[2];    /* physical pages the bytes came from */
   uint32_t gen[2];     /* their write generations at decode time */
   uint32_t n;          /* instructions */
+  /* The blocks that followed this one last (taken and not taken), valid
+   * while the CPU's code_epoch equals link_epoch. */
+  uint32_t link_epoch;
+  uint32_t link_eip[2];
+  const struct Block *link[2];
   Insn insn[];
 } Block;
 
@@ -28,5 +33,8 @@ void blocks_flush(BlockCache *bc);
 /* The block at CS:EIP, decoded now if absent or stale. May fault (fetch
  * beyond the CS limit, an instruction over 15 bytes). */
 const Block *blocks_lookup(Cpu *c);
+/* The block at CS:EIP, through c->last_block's links when they still hold,
+ * else blocks_lookup() (and the link is recorded). */
+const Block *blocks_next(Cpu *c);
 
 #endif

@@ -69,6 +69,7 @@ void cpu_reset(Cpu *c) {
 }
 
 void cpu_update_mode(Cpu *c) {
+  c->code_epoch++;
   c->code32 = (c->seg[SEG_CS].attr >> 14) & 1;
   c->stack32 = (c->seg[SEG_SS].attr >> 14) & 1;
   c->events |= EV_BLOCK;
@@ -218,6 +219,7 @@ static void step_debug(Cpu *c) {
   bool tf = c->flags & F_TF, rf = c->flags & F_RF;
   const Block *b = blocks_lookup(c);
   const Insn *in = &b->insn[0];
+  c->last_block = NULL;
   c->insn_eip = c->eip;
   c->insn_esp = c->r[ESP];
   c->db_hits = 0;
@@ -238,12 +240,15 @@ static void step_debug(Cpu *c) {
 uint64_t cpu_run(Cpu *c, uint64_t max) {
   const uint64_t start = c->icount;
   c->events &= ~EV_STOP;
-  if (setjmp(c->fault_jmp)) cpu_deliver_pending(c);
+  if (setjmp(c->fault_jmp)) {
+    c->last_block = NULL;
+    cpu_deliver_pending(c);
+  }
   while (!(c->events & EV_STOP) && c->icount - start < max) {
     if (c->events) check_interrupts(c);
     if (c->halted) break;
     if (debug_active(c)) step_debug(c);
-    else run_block(c, blocks_lookup(c));
+    else run_block(c, blocks_next(c));
   }
   return c->icount - start;
 }

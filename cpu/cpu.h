@@ -137,6 +137,11 @@ typedef struct Cpu {
 
   /* Soft TLBs for supervisor (CPL 0-2) and user (CPL 3) accesses; tlb
    * points at the one for the current CPL. */
+  /* Bumped whenever the mapping from CS:EIP to decoded blocks may have
+   * changed (code written, TLB flushed, CS, mode or CPL changed): block
+   * links made under an older epoch are not followed. */
+  uint32_t code_epoch;
+  const struct Block *last_block; /* the block that ran last, for linking */
   Tlb tlbs[2];
   Tlb *tlb;
   uint64_t pdpte[4]; /* PAE page-directory pointers, loaded with CR3 */

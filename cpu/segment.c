@@ -8,7 +8,10 @@ void cpu_set_cpl(Cpu *c, int cpl) {
   bool changed = c->cpl != cpl;
   c->cpl = (uint8_t)cpl;
   c->tlb = &c->tlbs[cpl == 3];
-  if (changed) cpu_update_slow_mem(c);
+  if (changed) {
+    c->code_epoch++;
+    cpu_update_slow_mem(c);
+  }
 }
 
 /* In real and virtual-8086 mode no type checks apply, only the limit. */

@@ -92,6 +92,7 @@ void paging_flush_all(Cpu *c) {
   tlb_flush(&c->tlbs[0]);
   tlb_flush(&c->tlbs[1]);
   c->events |= EV_BLOCK;
+  c->code_epoch++;
 }
 
 void paging_load_pdptes(Cpu *c, uint32_t cr3) {
@@ -110,6 +111,7 @@ void paging_write_cr3(Cpu *c, uint32_t v) {
   tlb_flush_nonglobal(&c->tlbs[0]);
   tlb_flush_nonglobal(&c->tlbs[1]);
   c->events |= EV_BLOCK;
+  c->code_epoch++;
 }
 
 void paging_write_cr4(Cpu *c, uint32_t v) {
@@ -124,4 +126,5 @@ void paging_invalidate(Cpu *c, uint32_t lin) {
   tlb_flush_page(&c->tlbs[0], lin);
   tlb_flush_page(&c->tlbs[1], lin);
   c->events |= EV_BLOCK;
+  c->code_epoch++;
 }
