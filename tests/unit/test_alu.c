@@ -330,7 +330,7 @@ Test(alu, not_keeps_all_flags) {
 /* Every encoding form of ADD, with the partial-register rules. */
 static const uint8_t add_forms[] = {
   0x66, 0xB8, 0x55, 0x55, 0xAA, 0xAA,      /* 0000: mov eax, 0xAAAA5555 */
-  0x83, 0xC0, 0x01,                        /* 0006: add ax, 1               ; 05 iw: only AX changes */
+  0x83, 0xC0, 0x01,                        /* 0006: add ax, 1               ; 83 /0 ib: only AX changes */
   0x66, 0xBB, 0x22, 0x22, 0x11, 0x11,      /* 0009: mov ebx, 0x11112222 */
   0x80, 0xC7, 0x10,                        /* 000F: add bh, 0x10            ; 80 /0 ib on BH */
   0x66, 0xB9, 0xF0, 0x00, 0x00, 0x00,      /* 0012: mov ecx, 0x000000F0 */

@@ -1425,3 +1425,26 @@ Test(control, far_transfers_with_32_bit_operands) {
   CHECK_EQ("final CS", h_sreg(m, SEG_CS), 0x1000);
   h_free(m);
 }
+
+/* LOOP and JCXZ pick CX or ECX by the address size; an operand-size
+ * prefix does not change the counter. */
+static const uint8_t loop_o32[] = {
+  0x66, 0xB9, 0x01, 0x00, 0x01, 0x00,      /* 0000: mov ecx, 0x00010001 */
+  0x66, 0xE2, 0x05,                        /* 0006: db 0x66, 0xE2, .s1 - ($ + 3) ; o32 loop .s1: CX 1 -> 0, not taken */
+  0xC6, 0x06, 0x10, 0x00, 0x01,            /* 0009: mov byte [0x10], 1 */
+  /* .s1: */
+  0x66, 0x89, 0x0E, 0x14, 0x00,            /* 000E: mov [0x14], ecx */
+  0x66, 0xB9, 0x00, 0x00, 0x01, 0x00,      /* 0013: mov ecx, 0x00010000 */
+  0x66, 0xE3, 0x05,                        /* 0019: db 0x66, 0xE3, .s2 - ($ + 3) ; o32 jcxz .s2: CX = 0, taken */
+  0xC6, 0x06, 0x11, 0x00, 0x01,            /* 001C: mov byte [0x11], 1 */
+  /* .s2: */
+  0xF4,                                    /* 0021: hlt */
+};
+
+Test(control, operand_size_does_not_select_the_loop_counter) {
+  Machine *m = RUN(loop_o32);
+  CHECK_EQ("o32 LOOP falls through", h_rd8(m, H_DATA + 0x10), 1);
+  CHECK_EQ("ECX after o32 LOOP", h_rd32(m, H_DATA + 0x14), 0x00010000);
+  CHECK_EQ("o32 JCXZ jumps", h_rd8(m, H_DATA + 0x11), 0);
+  h_free(m);
+}

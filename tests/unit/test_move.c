@@ -87,12 +87,14 @@ static const uint8_t mov_sreg[] = {
   0x26, 0x8A, 0x3E, 0x00, 0x00,            /* 0018: mov bh, [es:0]          ; physical 0x31000 */
   0xC7, 0x06, 0x52, 0x00, 0xFF, 0xFF,      /* 001D: mov word [0x52], 0xFFFF */
   0x8C, 0x26, 0x52, 0x00,                  /* 0023: mov [0x52], fs          ; 8C to memory: 16 bits */
-  0x66, 0xB9, 0xFF, 0xFF, 0xFF, 0xFF,      /* 0027: mov ecx, 0xFFFFFFFF */
-  0x66, 0x8C, 0xE9,                        /* 002D: mov ecx, gs             ; 66 8C: P6 zero-fills the upper half */
-  0x8C, 0xD2,                              /* 0030: mov dx, ss              ; 8C D2 */
-  0xB8, 0x00, 0x30,                        /* 0032: mov ax, 0x3000 */
-  0x8E, 0xC0,                              /* 0035: mov es, ax */
-  0xF4,                                    /* 0037: hlt */
+  0x66, 0xC7, 0x06, 0x54, 0x00, 0xAA, 0xAA, 0xAA, 0xAA, /* 0027: mov dword [0x54], 0xAAAAAAAA */
+  0x66, 0x8C, 0x26, 0x54, 0x00,            /* 0030: db 0x66, 0x8C, 0x26, 0x54, 0x00 ; o32 mov [0x54], fs: still a 16-bit store */
+  0x66, 0xB9, 0xFF, 0xFF, 0xFF, 0xFF,      /* 0035: mov ecx, 0xFFFFFFFF */
+  0x66, 0x8C, 0xE9,                        /* 003B: mov ecx, gs             ; 66 8C: P6 zero-fills the upper half */
+  0x8C, 0xD2,                              /* 003E: mov dx, ss              ; 8C D2 */
+  0xB8, 0x00, 0x30,                        /* 0040: mov ax, 0x3000 */
+  0x8E, 0xC0,                              /* 0043: mov es, ax */
+  0xF4,                                    /* 0045: hlt */
 };
 
 Test(move, mov_sreg) {
@@ -102,6 +104,7 @@ Test(move, mov_sreg) {
   h_run_ok(m);
   CHECK_REG16(m, EBX, 0x3121);
   CHECK_EQ("word [0x52]", h_rd16(m, H_DATA + 0x52), H_FS);
+  CHECK_EQ("dword [0x54] after o32 MOV [m], FS", h_rd32(m, H_DATA + 0x54), 0xAAAA0000 | H_FS);
   CHECK_REG(m, ECX, H_GS);
   CHECK_REG16(m, EDX, H_SS);
   CHECK_EQ("DS", h_sreg(m, SEG_DS), H_DS);

@@ -228,7 +228,11 @@ static const uint8_t div_forms[] = {
   0xC6, 0x06, 0x44, 0x00, 0xFF,            /* 0060: mov byte [0x44], 0xFF */
   0xF6, 0x36, 0x44, 0x00,                  /* 0065: div byte [0x44]         ; 255 / 255 = 1 r 0 */
   0xA3, 0x18, 0x00,                        /* 0069: mov [0x18], ax */
-  0xF4,                                    /* 006C: hlt */
+  0xB8, 0xFE, 0x01,                        /* 006C: mov ax, 0x01FE */
+  0xB3, 0x02,                              /* 006F: mov bl, 2 */
+  0xF6, 0xF3,                              /* 0071: div bl                  ; 510 / 2 = 255: the largest quotient */
+  0xA3, 0x1A, 0x00,                        /* 0073: mov [0x1A], ax */
+  0xF4,                                    /* 0076: hlt */
 };
 
 Test(muldiv, div) {
@@ -241,6 +245,7 @@ Test(muldiv, div) {
   CHECK_EQ("DIV [m32]: EAX", h_rd32(m, H_DATA + 0x10), 0x7FFFFFFF);
   CHECK_EQ("DIV [m32]: EDX", h_rd32(m, H_DATA + 0x14), 0x0000000F);
   CHECK_EQ("DIV [m8]: AX", h_rd16(m, H_DATA + 0x18), 0x0001);
+  CHECK_EQ("DIV BL 510/2: AX", h_rd16(m, H_DATA + 0x1A), 0x00FF);
   h_free(m);
 }
 
@@ -275,7 +280,13 @@ static const uint8_t idiv_forms[] = {
   0x66, 0xF7, 0x3E, 0x40, 0x00,            /* 0063: idiv dword [0x40]       ; 100 / -7 = -14 r 2 */
   0x66, 0xA3, 0x14, 0x00,                  /* 0068: mov [0x14], eax */
   0x66, 0x89, 0x16, 0x18, 0x00,            /* 006C: mov [0x18], edx */
-  0xF4,                                    /* 0071: hlt */
+  0xBA, 0xFF, 0xFF,                        /* 0071: mov dx, 0xFFFF */
+  0xB8, 0x00, 0x00,                        /* 0074: mov ax, 0x0000 */
+  0xB9, 0x02, 0x00,                        /* 0077: mov cx, 2 */
+  0xF7, 0xF9,                              /* 007A: idiv cx                 ; -65536 / 2 = -32768: the most negative quotient */
+  0xA3, 0x1C, 0x00,                        /* 007C: mov [0x1C], ax */
+  0x89, 0x16, 0x1E, 0x00,                  /* 007F: mov [0x1E], dx */
+  0xF4,                                    /* 0083: hlt */
 };
 
 Test(muldiv, idiv) {
@@ -289,6 +300,8 @@ Test(muldiv, idiv) {
   CHECK_EQ("IDIV -10/3: EDX", h_rd32(m, H_DATA + 0x10), 0xFFFFFFFF);
   CHECK_EQ("IDIV 100/-7: EAX", h_rd32(m, H_DATA + 0x14), 0xFFFFFFF2);
   CHECK_EQ("IDIV 100/-7: EDX", h_rd32(m, H_DATA + 0x18), 0x00000002);
+  CHECK_EQ("IDIV -65536/2: AX", h_rd16(m, H_DATA + 0x1C), 0x8000);
+  CHECK_EQ("IDIV -65536/2: DX", h_rd16(m, H_DATA + 0x1E), 0x0000);
   h_free(m);
 }
 
