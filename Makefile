@@ -12,7 +12,7 @@ CORE_SRCS := $(wildcard cpu/*.c cpu/fpu/*.c mmu/*.c devices/*.c jit/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 FRONT_SRCS := $(wildcard frontend/*.c)
 FRONT_OBJS := $(FRONT_SRCS:%.c=$(BUILD)/%.o)
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c tests/devices/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libholo86.a
 
