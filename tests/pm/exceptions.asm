@@ -139,6 +139,34 @@ test_main:
     mov eax, dr6
     CHECK_MASK eax, 0x0F, 1, "instruction breakpoint: DR6.B0 set (B1..B3 clear)"
 
+    TEST "#DB: DR1 data write breakpoint"
+    xor eax, eax
+    mov dr6, eax
+    mov eax, 0x6000
+    mov dr1, eax
+    ; L1 (bit 2), R/W1 = 01 (data writes, bits 21:20), LEN1 = 11 (4 bytes,
+    ; bits 23:22)
+    mov eax, (1 << 2) | (1 << 20) | (3 << 22)
+    mov dr7, eax
+    mov dword [iret_mode], 1
+    CLEAR_EXC
+    mov [saved_esp], esp
+    mov dword [0x6000], 0xD0D0
+.after_dwrite:
+    mov eax, [0x6000]               ; a read: no #DB for a write breakpoint
+    mov dword [iret_mode], 0
+    xor eax, eax
+    mov dr7, eax
+    ; SDM 17.3.1.2: a data breakpoint is a trap: the write completes and
+    ; the saved EIP points after the instruction; DR6.B1 set
+    CHECK_EQ dword [exc_count], 1, "one #DB for the write (none for the read)"
+    CHECK_EXC 1, -1, .after_dwrite, "data write breakpoint DR1"
+    CHECK_EQ dword [0x6000], 0xD0D0, "data breakpoint: the write completed"
+    mov eax, dr6
+    CHECK_MASK eax, 0x0F, 2, "data breakpoint: DR6.B1 set"
+    xor eax, eax
+    mov dr6, eax
+
 ; ------------------------------------------------------------ #BP, #OF, #BR
     TEST "#BP: INT3"
     EXPECT_FAULT .r_bp
@@ -210,6 +238,15 @@ test_main:
     ; SDM LOCK: #UD if LOCK is used with a non-memory destination
     CHECK_EXC 6, -1, .f_lock, "LOCK ADD reg, reg"
     CHECK_EQ dword [exc_eax], 1, "LOCK ADD reg, reg: EAX not modified"
+
+    EXPECT_FAULT .r_lock2
+.f_lock2:
+    db 0xF0                         ; LOCK
+    mov [0x6000], eax               ; MOV cannot be locked
+    NO_FAULT
+.r_lock2:
+    ; SDM LOCK: #UD if the instruction is not one of the lockable ones
+    CHECK_EXC 6, -1, .f_lock2, "LOCK MOV m32, r32"
 
 ; ------------------------------------------------------------------- #NM
     TEST "#NM: CR0.TS and CR0.EM"
@@ -382,6 +419,56 @@ test_main:
     ; #GP(vector*8 + 2): IDT bit set, EXT clear for INT n
     CHECK_EXC 13, VEC_FAR * 8 + 2, .f_gp4, "INT n beyond the IDT limit"
 
+    ; SDM MOV CR: #GP(0) on an attempt to set CR0.NW with CR0.CD clear
+    EXPECT_FAULT .r_gp5
+    mov eax, cr0
+    and eax, ~(1 << 30)
+    or eax, 1 << 29
+.f_gp5:
+    mov cr0, eax
+    NO_FAULT
+.r_gp5:
+    mov eax, cr0                    ; (whatever happened: NW clear again)
+    and eax, ~(1 << 29)
+    mov cr0, eax
+    CHECK_EXC 13, 0, .f_gp5, "MOV CR0 with NW=1, CD=0"
+    ; SDM MOV CR: #GP(0) on an attempt to set a reserved bit of CR4
+    EXPECT_FAULT .r_gp6
+    mov eax, cr4
+    or eax, 1 << 31
+.f_gp6:
+    mov cr4, eax
+    NO_FAULT
+.r_gp6:
+    mov eax, cr4
+    and eax, ~(1 << 31)
+    mov cr4, eax
+    CHECK_EXC 13, 0, .f_gp6, "MOV CR4 with reserved bit 31 set"
+    ; SDM WRMSR: #GP(0) for a reserved or unimplemented MSR address
+    EXPECT_FAULT .r_gp7
+    mov ecx, 0x4000FFFF
+    xor eax, eax
+    xor edx, edx
+.f_gp7:
+    wrmsr
+    NO_FAULT
+.r_gp7:
+    CHECK_EXC 13, 0, .f_gp7, "WRMSR to an unimplemented MSR"
+    ; SDM 6.12.1.1 / INT n: a gate whose type is not an interrupt, trap or
+    ; task gate: #GP(vector*8 + 2)
+    mov eax, [IDT_RAM + VEC_NOGATE * 8 + 4]
+    mov [scratch], eax
+    and dword [IDT_RAM + VEC_NOGATE * 8 + 4], ~0x1F00
+    or dword [IDT_RAM + VEC_NOGATE * 8 + 4], 0x0C00   ; a call-gate type
+    EXPECT_FAULT .r_gp8
+.f_gp8:
+    int VEC_NOGATE
+    NO_FAULT
+.r_gp8:
+    mov eax, [scratch]
+    mov [IDT_RAM + VEC_NOGATE * 8 + 4], eax
+    CHECK_EXC 13, VEC_NOGATE * 8 + 2, .f_gp8, "INT n through a call-gate descriptor in the IDT"
+
     TEST "#GP at CPL 3"
     RING3 .u_gp1, .r_ugp1, 2
 .u_gp1:
@@ -413,6 +500,21 @@ test_main:
 .r_ugp4:
     ; SDM HLT: #GP(0) if CPL is not 0
     CHECK_EXC 13, 0, .u_gp4, "HLT at CPL 3"
+    RING3 .u_gp5, .r_ugp5, 2
+.u_gp5:
+    mov ecx, 0x10
+    rdmsr
+    USER_RETURN
+.r_ugp5:
+    ; SDM RDMSR: #GP(0) if CPL is not 0
+    CHECK_EXC 13, 0, .u_gp5 + 5, "RDMSR at CPL 3"
+    RING3 .u_gp6, .r_ugp6, 2
+.u_gp6:
+    lgdt [gdtr_ram]
+    USER_RETURN
+.r_ugp6:
+    ; SDM LGDT: #GP(0) if CPL is not 0
+    CHECK_EXC 13, 0, .u_gp6, "LGDT at CPL 3"
 
 ; ------------------------------------------------------------------- #TS
     TEST "#TS / #SS on the inner stack of an interrupt to ring 1"

@@ -168,6 +168,65 @@ test_main:
     add esp, 4
 
 ; ------------------------------------------------------------------------
+    TEST "instruction fetch from a not-present page"
+    ; code for the fetch tests: FR(11) holds `mov eax, 0x5EED5EED; ret`
+    ; at its end so that the MOV crosses into the next page
+    mov eax, 0x40D000
+    mov edx, FR(11) | PG_P | PG_RW | PG_US
+    call map4k
+    mov eax, 0x40E000               ; not present
+    xor edx, edx
+    call map4k
+    mov byte [FR(11) + 0xFFD], 0xB8 ; MOV EAX, imm32: 3 bytes on 0x40D000's page
+    mov word [FR(11) + 0xFFE], 0x5EED
+    call flush_tlb
+    push dword .fetch_ret
+    EXPECT_FAULT .r_fetch
+.f_fetch:
+    jmp 0x402800                    ; not present
+.fetch_ret:
+    NO_FAULT
+    push eax
+.r_fetch:
+    add esp, 4
+    ; SDM 4.7: a fetch is a read (W/R=0); I/D is 0 without NXE: error 0;
+    ; CR2 and the saved EIP are the target
+    CHECK_PF 0, 0x402800, 0x402800, "jump to a not-present page"
+    push dword .fetch_ret2
+    EXPECT_FAULT .r_fetch2
+    jmp 0x40DFFD
+.fetch_ret2:
+    NO_FAULT
+    push eax
+.r_fetch2:
+    add esp, 4
+    ; SDM 6.15 int 14: the fault is on the instruction whose bytes reach
+    ; into the not-present page: CR2 = the first byte there, saved EIP =
+    ; the start of the instruction
+    CHECK_PF 0, 0x40E000, 0x40DFFD, "instruction crossing into a not-present page"
+    RING3 .u_fetch, .r_ufetch, 2
+.u_fetch:
+    jmp 0x405000                    ; supervisor page
+.r_ufetch:
+    ; SDM 4.6.1: CPL 3 instruction fetch from a supervisor page: error
+    ; P=1, W/R=0, U/S=1 = 5
+    CHECK_PF 5, 0x405000, 0x405000, "CPL 3 jump into a supervisor page"
+
+    TEST "CPL 3 push to a not-present stack page"
+    RING3 .u_push, .r_upush, 2
+.u_push:
+    mov esp, 0x403000               ; 0x402000 is not present
+    mov eax, 0x1234
+.f_upush:
+    push eax
+    USER_RETURN
+.r_upush:
+    ; a stack access that misses the page is #PF (not #SS); the fault
+    ; leaves ESP unchanged (SDM 6.5: faults are restartable)
+    CHECK_PF 6, 0x402FFC, .f_upush, "CPL 3 PUSH to a not-present page"
+    CHECK_EQ dword [exc_uesp], 0x403000, "CPL 3 PUSH fault: the pushed ring-3 ESP is unchanged"
+
+; ------------------------------------------------------------------------
     TEST "CR0.WP: supervisor writes to read-only pages"
     call clear_wp
     call flush_tlb

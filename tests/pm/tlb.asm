@@ -265,6 +265,23 @@ test_main:
     mov cr4, eax
 .no_pge:
 
+    TEST "INVLPG: privilege, never faults on the address"
+    EXPECT_FAULT .r_inv
+    invlpg [0xFFC00000]             ; PDE 1023 not present
+    NO_FAULT
+.r_inv:
+    ; SDM INVLPG: no #PF for the operand's page (it only invalidates)
+    CHECK_EQ dword [exc_count], 0, "INVLPG of an unmapped address does not fault"
+    RING3 .u_inv, .r_uinv, 2
+.u_inv:
+    invlpg [L1]
+    USER_RETURN
+.r_uinv:
+    ; SDM INVLPG: #GP(0) if CPL is not 0
+    CHECK_EQ dword [exc_vec], 13, "INVLPG at CPL 3: #GP"
+    CHECK_EQ dword [exc_err], 0, "INVLPG at CPL 3: error code 0"
+    CHECK_EQ dword [exc_eip], .u_inv, "INVLPG at CPL 3: saved EIP"
+
     TEST "CR0.PG toggling (non-global)"
     mov edi, [scratch + 4]
     mov eax, [L2]
