@@ -355,6 +355,21 @@ test_main:
     CHECK_EQ dword [exc_vec], 8, "#NP while delivering #DE: #DF"
     CHECK_EQ dword [exc_err], 0, "#DF error code is 0 (#DE case)"
     GATE_PRESENT 0
+    ; the gate for #NP has a type that is not an interrupt/trap/task gate:
+    ; delivering #NP raises #GP (SDM 6.12.1.1), contributory: #DF
+    mov eax, [IDT_RAM + 11 * 8 + 4]
+    mov [scratch], eax
+    and dword [IDT_RAM + 11 * 8 + 4], ~0x1F00
+    or dword [IDT_RAM + 11 * 8 + 4], 0x0C00     ; call-gate type
+    EXPECT_FAULT .r_df3
+    mov ax, SEL_NP
+    mov ds, ax
+    NO_FAULT
+.r_df3:
+    mov eax, [scratch]
+    mov [IDT_RAM + 11 * 8 + 4], eax
+    CHECK_EQ dword [exc_vec], 8, "#GP while delivering #NP: #DF"
+    CHECK_EQ dword [exc_err], 0, "#DF error code is 0 (#GP during #NP)"
 
     TEST "#SS"
     mov ax, SEL_SMALL
