@@ -31,6 +31,10 @@ int iobus_register(IoBus *bus, uint16_t first, int count, const IoPortOps *ops,
   return 0;
 }
 
+void iobus_unregister(IoBus *bus, uint16_t first, int count) {
+  for (int i = 0; i < count; i++) bus->slot[(uint16_t)(first + i)] = 0;
+}
+
 uint32_t io_in(IoBus *bus, uint16_t port, int size) {
   int s = bus->slot[port];
   if (!s) return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;

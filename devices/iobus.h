@@ -22,6 +22,8 @@ void iobus_free(IoBus *bus);
 /* Claim ports [first, first + count). Returns 0, or -1 if out of slots. */
 int iobus_register(IoBus *bus, uint16_t first, int count, const IoPortOps *ops,
                    void *opaque, const char *name);
+/* Release ports [first, first + count) (a PCI I/O BAR moved). */
+void iobus_unregister(IoBus *bus, uint16_t first, int count);
 uint32_t io_in(IoBus *bus, uint16_t port, int size);
 void io_out(IoBus *bus, uint16_t port, int size, uint32_t value);
 

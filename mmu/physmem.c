@@ -65,6 +65,15 @@ void phys_map_mmio(PhysMem *pm, uint32_t addr, uint32_t size,
   }
 }
 
+void phys_unmap(PhysMem *pm, uint32_t addr, uint32_t size) {
+  for (uint32_t off = 0; off < size; off += PAGE_SIZE) {
+    uint32_t page = (addr + off) >> PAGE_SHIFT;
+    pm->host[page] = NULL;
+    pm->pflags[page] = 0;
+    pm->mmio_slot[page] = 0;
+  }
+}
+
 void phys_mark_code(PhysMem *pm, uint32_t page) {
   pm->pflags[page] |= PG_CODE;
 }

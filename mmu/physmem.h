@@ -46,6 +46,9 @@ void phys_map_host(PhysMem *pm, uint32_t addr, uint32_t size, uint8_t *host,
                    bool rom);
 void phys_map_mmio(PhysMem *pm, uint32_t addr, uint32_t size,
                    const MmioOps *ops, void *opaque);
+/* Make [addr, addr + size) open bus again (a PCI BAR moved away). Whoever
+ * caches translations (the CPU's TLB) must be flushed by the caller. */
+void phys_unmap(PhysMem *pm, uint32_t addr, uint32_t size);
 
 /* Accesses of 1, 2 or 4 bytes at any alignment, crossing pages as needed.
  * Unmapped reads return all ones (open bus); unmapped writes vanish. */
