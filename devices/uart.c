@@ -250,8 +250,9 @@ static uint32_t uart_io_in(void *opaque, uint16_t port, int size) {
     uint8_t b = reg >= 0 && reg < 8 ? uart_read_reg(u, reg, now) : 0xFF;
     v |= (uint32_t)b << (8 * i);
   }
+  /* Reads never bring a deadline forward, so no resched: guests poll
+   * LSR in tight loops. */
   uart_update_irq(u, now);
-  if (u->resched) u->resched(u->opaque);
   return v;
 }
 
