@@ -1,11 +1,61 @@
-/* Machine assembly and the main run loop; see machine.h. */
+/* Machine assembly and the main loop; see machine.h.
+ *
+ * Time: virtual time follows the host clock. The loop runs the CPU in
+ * slices, then lets every device catch up to "now" through its timer hook,
+ * which also says when it next needs attention. A halted CPU sleeps until
+ * that deadline (or until serial input arrives), so an idle guest costs
+ * almost no host CPU. */
 #include "devices/machine.h"
 
-#include <stdio.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#define SLICE_INSNS 20000 /* about 0.1 ms of guest time at interpreter speed */
+
+static uint64_t host_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t machine_now(Machine *m) { return host_ns() - m->host_origin_ns; }
+
+static uint64_t now_cb(void *opaque) { return machine_now(opaque); }
+static void resched_cb(void *opaque) { ((Machine *)opaque)->resched = true; }
 static void stop_cpu(void *opaque) { ((Cpu *)opaque)->events |= EV_STOP; }
+static void intr_changed(void *opaque, bool level) { cpu_set_intr(opaque, level); }
+static int intr_ack(void *opaque) { return pic_ack(opaque); }
+
+static void serial_write(void *opaque, uint8_t byte) {
+  FILE *f = opaque;
+  fputc(byte, f);
+  if (byte == '\n') fflush(f);
+}
+
+void machine_add_device(Machine *m, Device *d) {
+  if (m->ndevices == MACHINE_MAX_DEVICES) {
+    fprintf(stderr, "holo86: too many devices\n");
+    exit(1);
+  }
+  m->devices[m->ndevices++] = d;
+}
+
+static void wire_timer_device(Machine *m, void (**set_irq)(void *, int, int), uint64_t (**now)(void *),
+                              void (**resched)(void *), void **opaque) {
+  *set_irq = pic_irq_callback;
+  *now = now_cb;
+  *resched = resched_cb;
+  *opaque = m;
+}
+
+/* Devices hand IRQs to the PIC through this, with the machine as opaque. */
+static void machine_set_irq(void *opaque, int irq, int level) {
+  pic_set_irq(&((Machine *)opaque)->pic, irq, level);
+}
 
 Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   if (cfg->ram_mb < 1 || cfg->ram_mb > 3072) {
@@ -27,6 +77,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   memcpy(m->bios, cfg->bios, cfg->bios_size);
   m->bios_size = (uint32_t)cfg->bios_size;
   m->no_reboot = cfg->no_reboot;
+  m->host_origin_ns = host_ns();
   m->mem = phys_new(cfg->ram_mb << 20);
   m->io = iobus_new();
   /* The firmware sits at the top of the 4 GiB space, where the reset
@@ -35,9 +86,40 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   uint32_t low = m->bios_size < 0x20000 ? m->bios_size : 0x20000;
   phys_map_host(m->mem, 0x100000 - low, low, m->bios + m->bios_size - low, true);
   m->cpu = cpu_new(m->mem, m->io);
+
   debugcon_init(&m->debugcon, m->io, stdout);
   m->debugcon.on_exit = stop_cpu;
   m->debugcon.opaque = m->cpu;
+
+  pic_init(&m->pic, m->io);
+  m->pic.intr_changed = intr_changed;
+  m->pic.opaque = m->cpu;
+  m->cpu->intr_ack = intr_ack;
+  m->cpu->intr_opaque = &m->pic;
+  machine_add_device(m, &m->pic.dev);
+
+  pit_init(&m->pit, m->io);
+  wire_timer_device(m, &m->pit.set_irq, &m->pit.now, &m->pit.resched, &m->pit.opaque);
+  m->pit.set_irq = machine_set_irq;
+  machine_add_device(m, &m->pit.dev);
+
+  time_t t = time(NULL);
+  struct tm start;
+  localtime_r(&t, &start);
+  rtc_init(&m->rtc, m->io, &start);
+  wire_timer_device(m, &m->rtc.set_irq, &m->rtc.now, &m->rtc.resched, &m->rtc.opaque);
+  m->rtc.set_irq = machine_set_irq;
+  machine_add_device(m, &m->rtc.dev);
+
+  uart_init(&m->com1, m->io, UART_COM1_BASE, UART_COM1_IRQ);
+  wire_timer_device(m, &m->com1.set_irq, &m->com1.now, &m->com1.resched, &m->com1.opaque);
+  m->com1.set_irq = machine_set_irq;
+  m->serial_out = cfg->serial_out;
+  m->serial_in_fd = cfg->serial_in_fd;
+  if (m->serial_out) m->com1.backend = (UartBackend){serial_write, m->serial_out};
+  machine_add_device(m, &m->com1.dev);
+
+  m->resched = true;
   return m;
 }
 
@@ -50,11 +132,70 @@ void machine_free(Machine *m) {
   free(m);
 }
 
+/* Let every device catch up to now; returns the earliest next deadline. */
+static uint64_t run_timers(Machine *m, uint64_t now) {
+  uint64_t next = UINT64_MAX;
+  m->resched = false;
+  for (int i = 0; i < m->ndevices; i++) {
+    Device *d = m->devices[i];
+    if (!d->timer) continue;
+    uint64_t t = d->timer(d, now);
+    if (t < next) next = t;
+  }
+  return next;
+}
+
+/* Move bytes from the serial input to COM1 as it has room. */
+static void poll_serial_input(Machine *m, int timeout_ms) {
+  if (m->serial_in_fd < 0 || uart_rx_room(&m->com1) == 0) {
+    if (timeout_ms > 0) {
+      struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
+      nanosleep(&ts, NULL);
+    }
+    return;
+  }
+  struct pollfd p = {.fd = m->serial_in_fd, .events = POLLIN};
+  if (poll(&p, 1, timeout_ms) <= 0) return;
+  if (p.revents & (POLLHUP | POLLERR | POLLNVAL) && !(p.revents & POLLIN)) {
+    m->serial_in_fd = -1; /* end of input: stop listening */
+    return;
+  }
+  uint8_t buf[16];
+  int room = uart_rx_room(&m->com1);
+  ssize_t n = read(m->serial_in_fd, buf, (size_t)(room < 16 ? room : 16));
+  if (n <= 0) {
+    if (n == 0 || errno != EINTR) m->serial_in_fd = -1;
+    return;
+  }
+  for (ssize_t i = 0; i < n; i++) uart_receive(&m->com1, buf[i]);
+}
+
 MachineStop machine_run(Machine *m, uint64_t max_insns) {
   Cpu *c = m->cpu;
   uint64_t done = 0;
+  uint64_t next_input_poll = 0;
   for (;;) {
-    uint64_t slice = 1000000;
+    uint64_t now = machine_now(m);
+    if (m->resched || now >= m->next_deadline) m->next_deadline = run_timers(m, now);
+    if (now >= next_input_poll) {
+      poll_serial_input(m, 0);
+      next_input_poll = now + 1000000; /* every millisecond */
+    }
+    if (c->halted) {
+      /* HLT with IF=0 cannot end (no NMI source exists yet). */
+      if (!(c->flags & F_IF)) return STOP_HALTED;
+      if (!c->intr) {
+        uint64_t wait = m->next_deadline > now ? m->next_deadline - now : 0;
+        if (wait > 10000000) wait = 10000000;
+        poll_serial_input(m, (int)(wait / 1000000));
+        if (wait < 1000000) {
+          struct timespec ts = {0, (long)wait};
+          nanosleep(&ts, NULL);
+        }
+        continue;
+      }
+    }
+    uint64_t slice = SLICE_INSNS;
     if (max_insns && max_insns - done < slice) slice = max_insns - done;
     done += cpu_run(c, slice);
     if (m->debugcon.exit_requested) return STOP_EXIT_PORT;
@@ -65,10 +206,10 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
       if (m->no_reboot) return STOP_SHUTDOWN;
       m->resets++;
       cpu_reset(c);
+      for (int i = 0; i < m->ndevices; i++)
+        if (m->devices[i]->reset) m->devices[i]->reset(m->devices[i]);
       continue;
     }
-    /* No interrupt controller is attached yet, so a halted CPU stays so. */
-    if (c->halted) return STOP_HALTED;
     if (max_insns && done >= max_insns) return STOP_LIMIT;
   }
 }

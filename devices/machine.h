@@ -1,25 +1,45 @@
 /* The PC: RAM, firmware ROM, the I/O bus with its devices, and the CPU,
- * wired together. The frontend builds one from options and runs it. */
+ * wired together, and the loop that runs them in virtual time. The
+ * frontend builds one from options and runs it. */
 #ifndef HOLO86_MACHINE_H
 #define HOLO86_MACHINE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cpu/cpu.h"
 #include "devices/debugcon.h"
 #include "devices/iobus.h"
+#include "devices/pic.h"
+#include "devices/pit.h"
+#include "devices/rtc.h"
+#include "devices/uart.h"
 #include "mmu/physmem.h"
+
+#define MACHINE_MAX_DEVICES 32
 
 typedef struct Machine {
   PhysMem *mem;
   IoBus *io;
   Cpu *cpu;
   DebugCon debugcon;
+  Pic pic;
+  Pit pit;
+  Rtc rtc;
+  Uart com1;
+  FILE *serial_out;   /* where COM1's transmitted bytes go, or NULL */
+  int serial_in_fd;   /* where COM1's received bytes come from, or -1 */
+  Device *devices[MACHINE_MAX_DEVICES];
+  int ndevices;
   uint8_t *bios;
   uint32_t bios_size;
   bool no_reboot;
-  unsigned resets; /* triple-fault resets so far */
+  unsigned resets;    /* triple-fault resets so far */
+  /* Virtual time: nanoseconds since power-on, following the host clock. */
+  uint64_t host_origin_ns;
+  uint64_t next_deadline;
+  bool resched;
 } Machine;
 
 typedef struct MachineConfig {
@@ -27,11 +47,17 @@ typedef struct MachineConfig {
   const uint8_t *bios; /* firmware image: 64 KiB..1 MiB, a multiple of 64 KiB */
   size_t bios_size;
   bool no_reboot; /* a triple fault stops the machine instead of resetting it */
+  FILE *serial_out; /* COM1 output (NULL: discarded) */
+  int serial_in_fd; /* COM1 input (-1: none) */
 } MachineConfig;
 
 /* Returns NULL with a message in err on a bad configuration. */
 Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen);
 void machine_free(Machine *m);
+/* Add a device whose reset/timer hooks the machine drives. */
+void machine_add_device(Machine *m, Device *d);
+/* Current virtual time in nanoseconds. */
+uint64_t machine_now(Machine *m);
 
 typedef enum MachineStop {
   STOP_EXIT_PORT,   /* the guest wrote the exit port */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/machine.h"
 #include "frontend/demo_image.h"
@@ -20,6 +21,7 @@ static void usage(FILE *f) {
           "  -m MB              guest RAM in MiB (default 32)\n"
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
+          "  -serial DEV        COM1: stdio (default), none, or file:PATH (output only)\n"
           "  --help             this text\n"
           "  --version          version\n"
           "\n"
@@ -74,7 +76,7 @@ static bool parse_u64(const char *s, uint64_t *out) {
 }
 
 int main(int argc, char **argv) {
-  enum { OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT };
+  enum { OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL };
   static const struct option opts[] = {
       {"help", no_argument, 0, OPT_HELP},
       {"version", no_argument, 0, OPT_VERSION},
@@ -82,11 +84,13 @@ int main(int argc, char **argv) {
       {"m", required_argument, 0, OPT_MEM},
       {"max-insns", required_argument, 0, OPT_MAX},
       {"no-reboot", no_argument, 0, OPT_NO_REBOOT},
+      {"serial", required_argument, 0, OPT_SERIAL},
       {0, 0, 0, 0},
   };
   const char *bios_path = NULL;
   uint64_t ram_mb = 32, max_insns = 0;
   bool no_reboot = false;
+  const char *serial = "stdio";
   int opt;
   opterr = 0;
   /* getopt_long_only accepts QEMU-style single-dash long options. */
@@ -96,6 +100,7 @@ int main(int argc, char **argv) {
     case OPT_VERSION: printf("holo86 %s\n", HOLO86_VERSION); return 0;
     case OPT_BIOS: bios_path = optarg; break;
     case OPT_NO_REBOOT: no_reboot = true; break;
+    case OPT_SERIAL: serial = optarg; break;
     case OPT_MEM:
       if (!parse_u64(optarg, &ram_mb)) {
         fprintf(stderr, "holo86: -m needs a number of MiB, not '%s'\n", optarg);
@@ -120,7 +125,23 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  MachineConfig cfg = {.ram_mb = ram_mb > 3072 ? 0 : (uint32_t)ram_mb, .no_reboot = no_reboot};
+  MachineConfig cfg = {.ram_mb = ram_mb > 3072 ? 0 : (uint32_t)ram_mb, .no_reboot = no_reboot,
+                       .serial_in_fd = -1};
+  FILE *serial_file = NULL;
+  if (!strcmp(serial, "stdio")) {
+    cfg.serial_out = stdout;
+    cfg.serial_in_fd = STDIN_FILENO;
+  } else if (!strncmp(serial, "file:", 5)) {
+    serial_file = fopen(serial + 5, "wb");
+    if (!serial_file) {
+      fprintf(stderr, "holo86: cannot open serial output %s: %s\n", serial + 5, strerror(errno));
+      return 1;
+    }
+    cfg.serial_out = serial_file;
+  } else if (strcmp(serial, "none")) {
+    fprintf(stderr, "holo86: -serial takes stdio, none or file:PATH, not '%s'\n", serial);
+    return 2;
+  }
   uint8_t *image = NULL;
   if (bios_path) {
     image = read_file(bios_path, &cfg.bios_size);
@@ -149,5 +170,6 @@ int main(int argc, char **argv) {
     break;
   }
   machine_free(m);
+  if (serial_file) fclose(serial_file);
   return status;
 }

@@ -42,6 +42,17 @@ expect_text "triple fault is reported" "triple fault at F000:0000"
 check "triple fault without -no-reboot resets the machine" 3 $H -bios "$TF" --max-insns 30
 expect_text "the reset is reported" "resetting the machine"
 expect_text "the firmware ran again after the reset" "TT"
+IRQ="$BUILD/tests/cli/timer_irq.bin"
+check "PIC + PIT interrupts wake HLT; COM1 output" 0 $H -bios "$IRQ" </dev/null
+expect_text "100 PIT interrupts were counted" "100 timer interrupts"
+expect_text "the RTC answers" "RTC register A is 26h"
+check "-serial none discards COM1 output" 0 $H -bios "$IRQ" -serial none
+case "$LAST_OUT" in *"timer interrupts"*) echo "FAIL: -serial none still printed"; fails=$((fails + 1)) ;; *) passes=$((passes + 1)) ;; esac
+tmp=$(mktemp)
+check "-serial file:PATH writes COM1 output to the file" 0 $H -bios "$IRQ" -serial "file:$tmp"
+if grep -q "100 timer interrupts" "$tmp"; then passes=$((passes + 1)); else echo "FAIL: serial file empty"; fails=$((fails + 1)); fi
+rm -f "$tmp"
+check "bad -serial is exit 2" 2 $H -serial bogus
 
 echo "CLI checks: $passes passed, $fails failed"
 [ $fails -eq 0 ]
