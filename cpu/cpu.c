@@ -55,6 +55,7 @@ void cpu_reset(Cpu *c) {
   c->tr.attr = 0x8B;
   c->tsc = 0;
   c->efer = 0;
+  x87_reset(c);
   memset(c->pdpte, 0, sizeof c->pdpte);
   c->halted = false;
   c->shutdown = false;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu/fpu/x87.h"
 #include "mmu/tlb.h"
 
 struct PhysMem;
@@ -146,6 +147,7 @@ typedef struct Cpu {
   Tlb *tlb;
   uint64_t pdpte[4]; /* PAE page-directory pointers, loaded with CR3 */
   uint64_t efer;
+  struct X87 fpu; /* x87/MMX state (cpu/fpu/x87.h) */
   struct BlockCache *blocks;
   struct PhysMem *mem;
   struct IoBus *io;

@@ -14,17 +14,18 @@ void op_ud(Cpu *c, const Insn *in) {
 }
 
 /* x87 escapes: #NM when CR0.EM (no coprocessor) or CR0.TS (its state
- * belongs to another task); the FPU itself arrives with issue 4. */
+ * belongs to another task); the instructions are in cpu/fpu/x87.c. */
 void fpu_escape(Cpu *c, const Insn *in) {
   if (c->cr[0] & (CR0_EM | CR0_TS)) cpu_fault(c, EXC_NM, -1);
-  unimplemented(c, in, "x87 instruction");
+  x87_exec(c, in);
 }
 
-/* WAIT: #NM when CR0.MP and CR0.TS; otherwise (no pending x87
- * exception) nothing. */
+/* WAIT: #NM when CR0.MP and CR0.TS; then a pending unmasked x87
+ * exception is reported (#MF, or FERR# when CR0.NE = 0). */
 void fwait(Cpu *c, const Insn *in) {
   (void)in;
   if ((c->cr[0] & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) cpu_fault(c, EXC_NM, -1);
+  x87_check_pending(c);
 }
 
 void hlt(Cpu *c, const Insn *in) {
@@ -68,11 +69,11 @@ void out_port(Cpu *c, const Insn *in) {
 }
 
 /* CPUID: a Pentium II (family 6, model 3) that claims only what holo86
- * implements: DE, PSE, TSC, MSR, PAE, CMPXCHG8B, SEP, PGE, CMOV. The FPU,
- * VME, MCE/MCA, MTRR, MMX and FXSR bits are added as those arrive. */
+ * implements: FPU, DE, PSE, TSC, MSR, PAE, CMPXCHG8B, SEP, PGE, CMOV, MMX,
+ * FXSR. VME, MCE/MCA and MTRR are added as those arrive. */
 #define CPUID_FEATURES                                                                      \
-  ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 11) | \
-   (1u << 13) | (1u << 15))
+  ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) |   \
+   (1u << 11) | (1u << 13) | (1u << 15) | (1u << 23) | (1u << 24))
 
 void cpuid(Cpu *c, const Insn *in) {
   (void)in;

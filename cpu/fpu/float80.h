@@ -146,4 +146,18 @@ uint64_t f80_to_f64(F80Env *env, F80 a);
 F80 f80_from_bcd(const uint8_t bcd[10]);
 void f80_to_bcd(F80Env *env, F80 a, uint8_t bcd[10]);
 
+/* Transcendentals (float80_trans.c). Computed with about 128 bits of internal
+ * precision and rounded once by RC to 64 bits (precision control does not
+ * apply to them, as on the hardware). FSIN/FCOS/FPTAN reduce the argument
+ * with the 66-bit approximation of pi the x87 uses; for |a| >= 2^63 they set
+ * C2 and return a unchanged, otherwise clear C2. */
+F80 f80_sin(F80Env *env, F80 a);
+F80 f80_cos(F80Env *env, F80 a);
+void f80_sincos(F80Env *env, F80 a, F80 *sin_out, F80 *cos_out);
+F80 f80_tan(F80Env *env, F80 a);              /* FPTAN's ST0 (1.0 pushed by the caller) */
+F80 f80_atan2(F80Env *env, F80 y, F80 x);     /* FPATAN: y = ST1, x = ST0 */
+F80 f80_2xm1(F80Env *env, F80 a);             /* F2XM1 */
+F80 f80_yl2x(F80Env *env, F80 y, F80 x);      /* FYL2X: y * log2(x) */
+F80 f80_yl2xp1(F80Env *env, F80 y, F80 x);    /* FYL2XP1: y * log2(x + 1) */
+
 #endif
