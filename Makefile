@@ -16,14 +16,25 @@ UNIT_SRCS := $(wildcard tests/unit/*.c tests/devices/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libholo86.a
 
-.PHONY: all deps test asan sst bench bench-cpu decoder-check fpu-diff clean run-demo
-all: holo86
+.PHONY: all deps test asan sst bench bench-cpu decoder-check fpu-diff clean run-demo roms
+all: holo86 roms
+
+# Firmware from Debian's seabios package, copied next to the binary (never
+# committed). holo86 looks for it in roms/ beside its executable.
+SEABIOS_DIR ?= /usr/share/seabios
+ROMS := roms/bios-256k.bin roms/vgabios-stdvga.bin
+roms: $(ROMS)
+roms/%.bin:
+	@if [ ! -f $(SEABIOS_DIR)/$*.bin ]; then \
+	  echo "error: $(SEABIOS_DIR)/$*.bin is missing: install Debian's seabios package (make deps)"; exit 1; fi
+	@mkdir -p roms
+	cp $(SEABIOS_DIR)/$*.bin $@
 
 holo86: $(BUILD)/holo86
 	cp $< $@
 
 $(BUILD)/holo86: $(FRONT_OBJS) $(LIB)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcapstone $(LDLIBS)
 
 $(LIB): $(CORE_OBJS)
 	rm -f $@
@@ -96,6 +107,6 @@ run-demo: holo86
 	./holo86 --demo
 
 clean:
-	rm -rf build build-asan holo86
+	rm -rf build build-asan holo86 roms/*.bin
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

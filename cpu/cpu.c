@@ -192,8 +192,19 @@ static void check_interrupts(Cpu *c) {
   c->delivering = false;
 }
 
-/* Debugging is on: TF, or a DR7-enabled breakpoint. */
-static bool debug_active(const Cpu *c) { return (c->flags & F_TF) || (c->dr[7] & 0xFF); }
+void cpu_get_regs(Cpu *c, CpuRegs *out) {
+  for (int i = 0; i < 8; i++) out->r[i] = c->r[i];
+  out->eip = c->eip;
+  out->flags = cpu_get_flags(c);
+  for (int i = 0; i < SEG_COUNT; i++) out->sel[i] = c->seg[i].sel;
+  out->cs_base = c->seg[SEG_CS].base;
+  out->cpl = c->cpl;
+}
+
+/* One instruction at a time: TF, a DR7-enabled breakpoint, or a tracer. */
+static bool debug_active(const Cpu *c) {
+  return (c->flags & F_TF) || (c->dr[7] & 0xFF) || (c->tracer && c->tracer->insn);
+}
 
 /* Instruction breakpoints matching CS:EIP (DR7 R/W = 00), as DR6 bits. */
 static uint32_t code_breakpoints(const Cpu *c) {
@@ -221,6 +232,8 @@ static void step_debug(Cpu *c) {
   const Block *b = blocks_lookup(c);
   const Insn *in = &b->insn[0];
   c->last_block = NULL;
+  CpuRegs before;
+  if (c->tracer) cpu_get_regs(c, &before);
   c->insn_eip = c->eip;
   c->insn_esp = c->r[ESP];
   c->db_hits = 0;
@@ -229,6 +242,7 @@ static void step_debug(Cpu *c) {
   c->icount++;
   /* RF lasts one instruction, unless that instruction (IRET) loaded it. */
   if (rf && in->op != 0xCF) c->flags &= ~F_RF;
+  if (c->tracer && c->tracer->insn) c->tracer->insn(c->tracer->opaque, c, in, b->phys, &before);
   uint32_t dr6 = c->db_hits | (tf ? 1u << 14 : 0);
   if (dr6) {
     c->dr[6] = (c->dr[6] & ~0x400Fu) | dr6;

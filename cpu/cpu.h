@@ -95,6 +95,27 @@ enum {
   EV_BLOCK = 1u << 3,  /* mode changed: the next block must be looked up */
 };
 
+/* The architectural registers an observer compares before and after. */
+typedef struct CpuRegs {
+  uint32_t r[8], eip, flags;
+  uint16_t sel[SEG_COUNT];
+  uint32_t cs_base;
+  uint8_t cpl;
+} CpuRegs;
+
+struct Cpu;
+struct Insn;
+
+/* An observer of execution (the tracer, later the gdb stub). While one is
+ * attached the CPU runs one instruction at a time and reports each that
+ * retires, and every interrupt or exception it delivers. */
+typedef struct CpuTracer {
+  void (*insn)(void *opaque, struct Cpu *c, const struct Insn *in, uint32_t phys,
+               const CpuRegs *before);
+  void (*interrupt)(void *opaque, struct Cpu *c, int vector, int err, int kind);
+  void *opaque;
+} CpuTracer;
+
 typedef struct Cpu {
   uint32_t r[9]; /* EAX..EDI, then REG_ZERO (always 0) */
   uint32_t eip;
@@ -149,6 +170,7 @@ typedef struct Cpu {
   uint64_t efer;
   struct X87 fpu; /* x87/MMX state (cpu/fpu/x87.h) */
   struct BlockCache *blocks;
+  const CpuTracer *tracer; /* NULL unless tracing */
   struct PhysMem *mem;
   struct IoBus *io;
 } Cpu;
@@ -199,6 +221,9 @@ static inline bool cpu_pm(const Cpu *c) { return (c->cr[0] & 1) && !(c->flags & 
 static inline bool cpu_v86(const Cpu *c) { return (c->cr[0] & 1) && (c->flags & (1u << 17)); }
 /* Mode-dependent derived state after CR0/CS/SS/EFLAGS change. */
 void cpu_update_mode(Cpu *c);
+
+/* Snapshot of the registers (EFLAGS materialised). */
+void cpu_get_regs(struct Cpu *c, CpuRegs *out);
 
 /* EFLAGS as software sees it (materialises lazy flags). */
 uint32_t cpu_get_flags(Cpu *c);

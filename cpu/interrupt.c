@@ -23,6 +23,7 @@ static int iopl(const Cpu *c) { return (c->flags >> 12) & 3; }
 
 void cpu_interrupt(Cpu *c, int vector, int err, enum IntKind kind) {
   c->halted = false;
+  if (c->tracer && c->tracer->interrupt) c->tracer->interrupt(c->tracer->opaque, c, vector, err, kind);
   if (!(c->cr[0] & CR0_PE)) {
     real_mode_interrupt(c, vector);
     return;

@@ -8,6 +8,7 @@
 
 #include "devices/machine.h"
 #include "frontend/demo_image.h"
+#include "frontend/trace.h"
 
 #define HOLO86_VERSION "0.1.0"
 
@@ -22,6 +23,12 @@ static void usage(FILE *f) {
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
           "  -serial DEV        COM1: stdio (default), none, or file:PATH (output only)\n"
+          "  --trace FILE       write every executed instruction to FILE (address, bytes,\n"
+          "                     disassembly, changed registers); '-' is stderr\n"
+          "  --trace-int        log every interrupt and exception (to the trace file or stderr)\n"
+          "  --trace-range LO-HI  only instructions at linear addresses LO..HI (hex)\n"
+          "  --trace-cpl N      only instructions at CPL N\n"
+          "  --trace-max N      stop tracing instructions after N lines\n"
           "  --help             this text\n"
           "  --version          version\n"
           "\n"
@@ -76,7 +83,10 @@ static bool parse_u64(const char *s, uint64_t *out) {
 }
 
 int main(int argc, char **argv) {
-  enum { OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL };
+  enum {
+    OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL,
+    OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
+  };
   static const struct option opts[] = {
       {"help", no_argument, 0, OPT_HELP},
       {"version", no_argument, 0, OPT_VERSION},
@@ -85,12 +95,19 @@ int main(int argc, char **argv) {
       {"max-insns", required_argument, 0, OPT_MAX},
       {"no-reboot", no_argument, 0, OPT_NO_REBOOT},
       {"serial", required_argument, 0, OPT_SERIAL},
+      {"trace", required_argument, 0, OPT_TRACE},
+      {"trace-int", no_argument, 0, OPT_TRACE_INT},
+      {"trace-range", required_argument, 0, OPT_TRACE_RANGE},
+      {"trace-cpl", required_argument, 0, OPT_TRACE_CPL},
+      {"trace-max", required_argument, 0, OPT_TRACE_MAX},
       {0, 0, 0, 0},
   };
   const char *bios_path = NULL;
   uint64_t ram_mb = 32, max_insns = 0;
   bool no_reboot = false;
   const char *serial = "stdio";
+  TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
+  uint64_t num;
   int opt;
   opterr = 0;
   /* getopt_long_only accepts QEMU-style single-dash long options. */
@@ -101,6 +118,35 @@ int main(int argc, char **argv) {
     case OPT_BIOS: bios_path = optarg; break;
     case OPT_NO_REBOOT: no_reboot = true; break;
     case OPT_SERIAL: serial = optarg; break;
+    case OPT_TRACE:
+      trace.insns = true;
+      trace.path = strcmp(optarg, "-") ? optarg : NULL;
+      break;
+    case OPT_TRACE_INT: trace.interrupts = true; break;
+    case OPT_TRACE_RANGE: {
+      char *end;
+      unsigned long lo = strtoul(optarg, &end, 16), hi;
+      if (*end != '-' || (hi = strtoul(end + 1, &end, 16), *end) || lo > hi || hi > 0xFFFFFFFFul) {
+        fprintf(stderr, "holo86: --trace-range wants LO-HI in hex, not '%s'\n", optarg);
+        return 2;
+      }
+      trace.lo = (uint32_t)lo;
+      trace.hi = (uint32_t)hi;
+      break;
+    }
+    case OPT_TRACE_CPL:
+      if (!parse_u64(optarg, &num) || num > 3) {
+        fprintf(stderr, "holo86: --trace-cpl wants 0..3, not '%s'\n", optarg);
+        return 2;
+      }
+      trace.cpl = (int)num;
+      break;
+    case OPT_TRACE_MAX:
+      if (!parse_u64(optarg, &trace.max)) {
+        fprintf(stderr, "holo86: --trace-max wants a number, not '%s'\n", optarg);
+        return 2;
+      }
+      break;
     case OPT_MEM:
       if (!parse_u64(optarg, &ram_mb)) {
         fprintf(stderr, "holo86: -m needs a number of MiB, not '%s'\n", optarg);
@@ -158,7 +204,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: %s%s%s\n", bios_path ? bios_path : "", bios_path ? ": " : "", err);
     return bios_path ? 1 : 2;
   }
+  Tracer *tracer = NULL;
+  if (trace.insns || trace.interrupts) {
+    tracer = tracer_open(&trace);
+    if (!tracer) {
+      machine_free(m);
+      return 1;
+    }
+    m->cpu->tracer = tracer_hooks(tracer);
+  }
   MachineStop why = machine_run(m, max_insns);
+  tracer_close(tracer);
   int status = 0;
   switch (why) {
   case STOP_EXIT_PORT: status = m->debugcon.exit_status; break;
