@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mmu/paging.h"
+
 #define SLICE_INSNS 20000 /* about 0.1 ms of guest time at interpreter speed */
 
 static uint64_t host_ns(void) {
@@ -30,10 +32,48 @@ static void stop_cpu(void *opaque) { ((Cpu *)opaque)->events |= EV_STOP; }
 static void intr_changed(void *opaque, bool level) { cpu_set_intr(opaque, level); }
 static int intr_ack(void *opaque) { return pic_ack(opaque); }
 
+/* COM1's output: to the configured file, and into the tail buffer the
+ * --until-serial condition looks at. */
 static void serial_write(void *opaque, uint8_t byte) {
-  FILE *f = opaque;
-  fputc(byte, f);
-  if (byte == '\n') fflush(f);
+  Machine *m = opaque;
+  if (m->serial_out) {
+    fputc(byte, m->serial_out);
+    if (byte == '\n') fflush(m->serial_out);
+  }
+  if (m->until_serial) {
+    size_t cap = sizeof m->serial_tail - 1;
+    if (m->serial_tail_len == cap) {
+      memmove(m->serial_tail, m->serial_tail + cap / 2, cap - cap / 2);
+      m->serial_tail_len = cap - cap / 2;
+    }
+    m->serial_tail[m->serial_tail_len++] = (char)byte;
+    m->serial_tail[m->serial_tail_len] = 0;
+    if (strstr(m->serial_tail, m->until_serial)) {
+      m->until_met = true;
+      m->cpu->events |= EV_STOP;
+    }
+  }
+}
+
+static void vga_map_changed(void *opaque) { paging_flush_all(((Machine *)opaque)->cpu); }
+
+bool machine_screen_text(Machine *m, char *buf, size_t len) {
+  static uint16_t cells[VGA_TEXT_MAX_COLS * VGA_TEXT_MAX_ROWS];
+  int cols, rows, cx, cy;
+  if (!len || !vga_text_snapshot(&m->vga, cells, &cols, &rows, &cx, &cy)) return false;
+  size_t n = 0;
+  for (int y = 0; y < rows; y++) {
+    int end = cols;
+    while (end > 0 && ((cells[y * cols + end - 1] & 0xFF) == ' ' || !(cells[y * cols + end - 1] & 0xFF)))
+      end--;
+    for (int x = 0; x < end && n + 2 < len; x++) {
+      uint8_t ch = (uint8_t)cells[y * cols + x];
+      buf[n++] = ch >= 0x20 && ch < 0x7F ? (char)ch : ' ';
+    }
+    if (n + 1 < len) buf[n++] = '\n';
+  }
+  buf[n] = 0;
+  return true;
 }
 
 void machine_add_device(Machine *m, Device *d) {
@@ -116,8 +156,14 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   m->com1.set_irq = machine_set_irq;
   m->serial_out = cfg->serial_out;
   m->serial_in_fd = cfg->serial_in_fd;
-  if (m->serial_out) m->com1.backend = (UartBackend){serial_write, m->serial_out};
+  m->com1.backend = (UartBackend){serial_write, m};
   machine_add_device(m, &m->com1.dev);
+
+  vga_init(&m->vga, m->io, m->mem);
+  m->vga.now = now_cb;
+  m->vga.map_changed = vga_map_changed;
+  m->vga.opaque = m;
+  machine_add_device(m, &m->vga.dev);
 
   m->resched = true;
   return m;
@@ -125,6 +171,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
 
 void machine_free(Machine *m) {
   if (!m) return;
+  vga_free(&m->vga);
   cpu_free(m->cpu);
   iobus_free(m->io);
   phys_free(m->mem);
@@ -170,12 +217,25 @@ static void poll_serial_input(Machine *m, int timeout_ms) {
   for (ssize_t i = 0; i < n; i++) uart_receive(&m->com1, buf[i]);
 }
 
+/* --until-screen: is the text on the VGA text screen? */
+static bool screen_has(Machine *m, const char *text) {
+  static char buf[VGA_TEXT_MAX_COLS * VGA_TEXT_MAX_ROWS + VGA_TEXT_MAX_ROWS + 1];
+  return machine_screen_text(m, buf, sizeof buf) && strstr(buf, text);
+}
+
 MachineStop machine_run(Machine *m, uint64_t max_insns) {
   Cpu *c = m->cpu;
   uint64_t done = 0;
-  uint64_t next_input_poll = 0;
+  uint64_t next_input_poll = 0, next_screen_check = 0;
+  uint64_t host_start = host_ns();
   for (;;) {
     uint64_t now = machine_now(m);
+    if (m->until_met) return STOP_UNTIL;
+    if (m->timeout_ns && host_ns() - host_start >= m->timeout_ns) return STOP_TIMEOUT;
+    if (m->until_screen && now >= next_screen_check) {
+      if (screen_has(m, m->until_screen)) return STOP_UNTIL;
+      next_screen_check = now + 20000000; /* 50 times a second */
+    }
     if (m->resched || now >= m->next_deadline) m->next_deadline = run_timers(m, now);
     if (now >= next_input_poll) {
       poll_serial_input(m, 0);
@@ -199,6 +259,7 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
     if (max_insns && max_insns - done < slice) slice = max_insns - done;
     done += cpu_run(c, slice);
     if (m->debugcon.exit_requested) return STOP_EXIT_PORT;
+    if (m->until_met) return STOP_UNTIL;
     if (c->shutdown) {
       /* A PC's chipset answers the CPU's shutdown cycle with a reset. */
       fprintf(stderr, "holo86: triple fault at %04X:%08X%s\n", c->seg[SEG_CS].sel, c->eip,

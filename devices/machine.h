@@ -15,6 +15,7 @@
 #include "devices/pit.h"
 #include "devices/rtc.h"
 #include "devices/uart.h"
+#include "devices/vga.h"
 #include "mmu/physmem.h"
 
 #define MACHINE_MAX_DEVICES 32
@@ -28,6 +29,7 @@ typedef struct Machine {
   Pit pit;
   Rtc rtc;
   Uart com1;
+  Vga vga;
   FILE *serial_out;   /* where COM1's transmitted bytes go, or NULL */
   int serial_in_fd;   /* where COM1's received bytes come from, or -1 */
   Device *devices[MACHINE_MAX_DEVICES];
@@ -40,6 +42,13 @@ typedef struct Machine {
   uint64_t host_origin_ns;
   uint64_t next_deadline;
   bool resched;
+  /* Stop conditions for scripts and tests (frontend options). */
+  uint64_t timeout_ns;          /* host time allowed, 0: none */
+  const char *until_serial;     /* stop once this appears on COM1 */
+  const char *until_screen;     /* stop once this appears on the text screen */
+  char serial_tail[256];        /* the latest COM1 output, for until_serial */
+  size_t serial_tail_len;
+  bool until_met;
 } Machine;
 
 typedef struct MachineConfig {
@@ -64,7 +73,14 @@ typedef enum MachineStop {
   STOP_HALTED,      /* HLT with interrupts disabled: nothing can wake it */
   STOP_SHUTDOWN,    /* triple fault with no_reboot */
   STOP_LIMIT,       /* the instruction limit was reached */
+  STOP_UNTIL,       /* the --until-serial / --until-screen text appeared */
+  STOP_TIMEOUT,     /* the host-time limit ran out */
 } MachineStop;
+
+/* The VGA text screen as plain text lines (characters outside printable
+ * ASCII become spaces); false in graphics modes. buf gets at most len
+ * bytes, NUL-terminated. */
+bool machine_screen_text(Machine *m, char *buf, size_t len);
 
 /* Run until the guest stops or max_insns retire (0 = no limit). */
 MachineStop machine_run(Machine *m, uint64_t max_insns);

@@ -23,6 +23,11 @@ static void usage(FILE *f) {
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
           "  -serial DEV        COM1: stdio (default), none, or file:PATH (output only)\n"
+          "  -display none      no window (the only display so far); -nographic: the same\n"
+          "  --timeout SECONDS  stop after that many host seconds (exit status 124)\n"
+          "  --until-serial TEXT  stop with exit status 0 once TEXT appears on COM1\n"
+          "  --until-screen TEXT  stop with exit status 0 once TEXT is on the VGA text screen\n"
+          "  --screen-text FILE write the VGA text screen to FILE when holo86 stops\n"
           "  --trace FILE       write every executed instruction to FILE (address, bytes,\n"
           "                     disassembly, changed registers); '-' is stderr\n"
           "  --trace-int        log every interrupt and exception (to the trace file or stderr)\n"
@@ -86,6 +91,7 @@ int main(int argc, char **argv) {
   enum {
     OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL,
     OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
+    OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
   };
   static const struct option opts[] = {
       {"help", no_argument, 0, OPT_HELP},
@@ -100,6 +106,12 @@ int main(int argc, char **argv) {
       {"trace-range", required_argument, 0, OPT_TRACE_RANGE},
       {"trace-cpl", required_argument, 0, OPT_TRACE_CPL},
       {"trace-max", required_argument, 0, OPT_TRACE_MAX},
+      {"display", required_argument, 0, OPT_DISPLAY},
+      {"nographic", no_argument, 0, OPT_NOGRAPHIC},
+      {"timeout", required_argument, 0, OPT_TIMEOUT},
+      {"until-serial", required_argument, 0, OPT_UNTIL_SERIAL},
+      {"until-screen", required_argument, 0, OPT_UNTIL_SCREEN},
+      {"screen-text", required_argument, 0, OPT_SCREEN_TEXT},
       {0, 0, 0, 0},
   };
   const char *bios_path = NULL;
@@ -108,6 +120,8 @@ int main(int argc, char **argv) {
   const char *serial = "stdio";
   TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
   uint64_t num;
+  double timeout_s = 0;
+  const char *until_serial = NULL, *until_screen = NULL, *screen_text = NULL;
   int opt;
   opterr = 0;
   /* getopt_long_only accepts QEMU-style single-dash long options. */
@@ -123,6 +137,25 @@ int main(int argc, char **argv) {
       trace.path = strcmp(optarg, "-") ? optarg : NULL;
       break;
     case OPT_TRACE_INT: trace.interrupts = true; break;
+    case OPT_DISPLAY:
+      if (strcmp(optarg, "none")) {
+        fprintf(stderr, "holo86: -display %s is not available yet; use -display none\n", optarg);
+        return 2;
+      }
+      break;
+    case OPT_NOGRAPHIC: break;
+    case OPT_TIMEOUT: {
+      char *end;
+      timeout_s = strtod(optarg, &end);
+      if (*end || !(timeout_s > 0)) {
+        fprintf(stderr, "holo86: --timeout wants a positive number of seconds, not '%s'\n", optarg);
+        return 2;
+      }
+      break;
+    }
+    case OPT_UNTIL_SERIAL: until_serial = optarg; break;
+    case OPT_UNTIL_SCREEN: until_screen = optarg; break;
+    case OPT_SCREEN_TEXT: screen_text = optarg; break;
     case OPT_TRACE_RANGE: {
       char *end;
       unsigned long lo = strtoul(optarg, &end, 16), hi;
@@ -204,6 +237,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: %s%s%s\n", bios_path ? bios_path : "", bios_path ? ": " : "", err);
     return bios_path ? 1 : 2;
   }
+  m->timeout_ns = (uint64_t)(timeout_s * 1e9);
+  m->until_serial = until_serial && *until_serial ? until_serial : NULL;
+  m->until_screen = until_screen && *until_screen ? until_screen : NULL;
   Tracer *tracer = NULL;
   if (trace.insns || trace.interrupts) {
     tracer = tracer_open(&trace);
@@ -224,6 +260,23 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: stopped after %llu instructions\n", (unsigned long long)max_insns);
     status = 3;
     break;
+  case STOP_UNTIL: status = 0; break;
+  case STOP_TIMEOUT:
+    fprintf(stderr, "holo86: stopped after the %g s timeout\n", timeout_s);
+    status = 124;
+    break;
+  }
+  if (screen_text) {
+    static char text[VGA_TEXT_MAX_COLS * VGA_TEXT_MAX_ROWS + VGA_TEXT_MAX_ROWS + 1];
+    FILE *f = fopen(screen_text, "w");
+    if (!f) {
+      fprintf(stderr, "holo86: cannot write %s: %s\n", screen_text, strerror(errno));
+      if (!status) status = 1;
+    } else {
+      if (!machine_screen_text(m, text, sizeof text)) snprintf(text, sizeof text, "(graphics mode)\n");
+      fputs(text, f);
+      fclose(f);
+    }
   }
   machine_free(m);
   if (serial_file) fclose(serial_file);

@@ -53,6 +53,11 @@ check "-serial file:PATH writes COM1 output to the file" 0 $H -bios "$IRQ" -seri
 if grep -q "100 timer interrupts" "$tmp"; then passes=$((passes + 1)); else echo "FAIL: serial file empty"; fails=$((fails + 1)); fi
 rm -f "$tmp"
 check "bad -serial is exit 2" 2 $H -serial bogus
+check "--until-serial stops once the text appears" 0 $H -bios "$IRQ" --until-serial "100 timer"
+case "$LAST_OUT" in *"RTC register"*) echo "FAIL: ran past --until-serial"; fails=$((fails + 1)) ;; *) passes=$((passes + 1)) ;; esac
+check "--timeout stops with exit 124" 124 $H -bios "$IRQ" --timeout 0.05 -serial none
+expect_text "the timeout is reported" "timeout"
+check "-display other than none is refused for now" 2 $H -display sdl
 check "--trace shows the first instructions with capstone" 0 $H --trace - --trace-max 2
 expect_text "the reset vector's far jump, linear and physical" "F000:0000FFF0 lin FFFFFFF0 phys FFFFFFF0  EA000000F0            ljmp 0xf000:0"
 expect_text "the demo's first instruction" "F000:00000000 lin 000F0000 phys 000F0000  FA                    cli"
