@@ -203,7 +203,8 @@ void cpu_get_regs(Cpu *c, CpuRegs *out) {
 
 /* One instruction at a time: TF, a DR7-enabled breakpoint, or a tracer. */
 static bool debug_active(const Cpu *c) {
-  return (c->flags & F_TF) || (c->dr[7] & 0xFF) || (c->tracer && c->tracer->insn);
+  return (c->flags & F_TF) || (c->dr[7] & 0xFF) ||
+         (c->tracer && (c->tracer->insn || c->tracer->before));
 }
 
 /* Instruction breakpoints matching CS:EIP (DR7 R/W = 00), as DR6 bits. */
@@ -219,6 +220,10 @@ static uint32_t code_breakpoints(const Cpu *c) {
  * breakpoint faults before it runs (unless RF), single-step and data
  * breakpoints trap after it. */
 static void step_debug(Cpu *c) {
+  if (c->tracer && c->tracer->before && !c->tracer->before(c->tracer->opaque, c)) {
+    c->events |= EV_STOP;
+    return;
+  }
   if (!(c->flags & F_RF)) {
     uint32_t hits = code_breakpoints(c);
     if (hits) {

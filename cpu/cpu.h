@@ -110,6 +110,9 @@ struct Insn;
  * attached the CPU runs one instruction at a time and reports each that
  * retires, and every interrupt or exception it delivers. */
 typedef struct CpuTracer {
+  /* Before the instruction at CS:EIP runs: return false to stop there
+   * (cpu_run returns with EIP at it; a debugger's breakpoint). */
+  bool (*before)(void *opaque, struct Cpu *c);
   void (*insn)(void *opaque, struct Cpu *c, const struct Insn *in, uint32_t phys,
                const CpuRegs *before);
   void (*interrupt)(void *opaque, struct Cpu *c, int vector, int err, int kind);
