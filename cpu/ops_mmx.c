@@ -1,7 +1,7 @@
 /* MMX (0F 60-7F, 0F D1-FE): 64-bit integer SIMD on registers that alias
  * the x87 significands. Every MMX instruction but EMMS sets TOP to 0 and
  * marks all registers valid; a written register's exponent field becomes
- * all ones. EMMS empties the tag word. With a 66, F2 or F3 prefix these
+ * all ones. EMMS sets TOP to 0 and empties the tag word. With a 66, F2 or F3 prefix these
  * opcodes are SSE instructions of later CPUs: #UD on a Pentium II. */
 #include "cpu/exec.h"
 
@@ -243,5 +243,6 @@ void mmx_movq_store(Cpu *c, const Insn *in) {
 /* 0F 77 EMMS */
 void emms(Cpu *c, const Insn *in) {
   if (!mmx_enter(c, in)) return;
+  c->fpu.sw &= (uint16_t)~X87_SW_TOP;
   c->fpu.full = 0;
 }

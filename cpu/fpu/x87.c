@@ -213,7 +213,7 @@ static void arith_reg(Cpu *c, F80ArithOp op, int dst, int srci, int pops) {
 static void compare_pop(Cpu *c, F80Env *e, int r, int pops) {
   set_cmp_cc(e, r);
   env_end(c, e);
-  if ((e->raised & F80_IE) && !(c->fpu.cw & F80_IE)) return;
+  if (f80_must_not_write(e, false)) return;
   while (pops--) fpop(&c->fpu);
 }
 
@@ -236,22 +236,21 @@ static void comi(Cpu *c, int i, bool quiet, bool popit) {
   X87 *f = &c->fpu;
   F80Env e;
   env_start(c, &e);
-  uint16_t keep = e.sw & (F80_C0 | F80_C2 | F80_C3);
+  uint16_t keep = e.sw & F80_CC_MASK; /* C1 too, unless a stack fault */
   int r;
   if (empty(f, 0) || empty(f, i)) {
     stack_fault(c, &e, false);
+    keep &= (uint16_t)~F80_C1;
     r = F80_CMP_UN;
   } else {
     r = f80_compare(&e, st(f, 0), st(f, i), quiet);
   }
-  e.sw = (uint16_t)((e.sw & ~(F80_C0 | F80_C2 | F80_C3 | F80_C1)) | keep);
+  e.sw = (uint16_t)((e.sw & ~F80_CC_MASK) | keep);
   env_end(c, &e);
-  bool unmasked = (e.raised & F80_IE) && !(f->cw & F80_IE);
-  if (!unmasked) {
-    static const uint32_t fl[4] = {F_CF, F_ZF, 0, F_ZF | F_PF | F_CF};
-    flags_set_arith(c, F_ARITH, fl[r]);
-    if (popit) fpop(f);
-  }
+  /* EFLAGS are set even when an unmasked exception suppresses the pop */
+  static const uint32_t fl[4] = {F_CF, F_ZF, 0, F_ZF | F_PF | F_CF};
+  flags_set_arith(c, F_ARITH, fl[r]);
+  if (popit && !f80_must_not_write(&e, false)) fpop(f);
 }
 
 /* ---- loads and stores --------------------------------------------------------- */
@@ -532,6 +531,7 @@ static void unary(Cpu *c, int which) {
   F80Env e;
   env_start(c, &e);
   if (empty(f, 0)) {
+    if (which == 4 || which == 5) e.sw &= (uint16_t)~F80_C2; /* FSIN FCOS */
     if (stack_fault(c, &e, false)) st_set(f, 0, f80_indefinite);
     env_end(c, &e);
     return;
@@ -559,6 +559,7 @@ static void binary(Cpu *c, int which) {
   bool pops = which <= 2;
   int dst = pops ? 1 : 0;
   if (empty(f, 0) || empty(f, 1)) {
+    if (which == 3 || which == 4) e.sw &= (uint16_t)~F80_C2;
     if (!stack_fault(c, &e, false)) { env_end(c, &e); return; }
     st_set(f, dst, f80_indefinite);
     env_end(c, &e);
@@ -566,6 +567,7 @@ static void binary(Cpu *c, int which) {
     return;
   }
   F80 a = st(f, 0), b = st(f, 1), r;
+  uint16_t c03 = e.sw & (F80_C0 | F80_C3);
   switch (which) {
   case 0: r = f80_atan2(&e, b, a); break;
   case 1: r = f80_yl2x(&e, b, a); break;
@@ -574,6 +576,10 @@ static void binary(Cpu *c, int which) {
   case 4: r = f80_prem1(&e, a, b); break;
   default: r = f80_scale(&e, a, b); break;
   }
+  /* FPREM/FPREM1 on NaN or invalid operands leave C0 and C3 alone */
+  if ((which == 3 || which == 4) &&
+      ((e.raised & F80_IE) || f80_kind(r) == K_QNAN || f80_must_not_write(&e, false)))
+    e.sw = (uint16_t)((e.sw & ~(F80_C0 | F80_C3)) | c03);
   if (f80_must_not_write(&e, false)) { env_end(c, &e); return; }
   st_set(f, dst, r);
   env_end(c, &e);
@@ -587,6 +593,7 @@ static void two_results(Cpu *c, int which) {
   env_start(c, &e);
   if (empty(f, 0) || !empty(f, 7)) {
     bool over = !empty(f, 0);
+    if (which) e.sw &= (uint16_t)~F80_C2; /* FPTAN FSINCOS */
     if (stack_fault(c, &e, over)) {
       st_set(f, 0, f80_indefinite);
       fpush(f, f80_indefinite);
@@ -618,10 +625,10 @@ static void d9_reg(Cpu *c, const Insn *in) {
   case 0: /* FLD ST(i) */
     env_start(c, &e);
     set_c1(&e, false);
-    if (!empty(f, 7)) {
-      if (stack_fault(c, &e, true)) fpush(f, f80_indefinite);
-    } else if (empty(f, i)) {
+    if (empty(f, i)) {
       if (stack_fault(c, &e, false)) fpush(f, f80_indefinite);
+    } else if (!empty(f, 7)) {
+      if (stack_fault(c, &e, true)) fpush(f, f80_indefinite);
     } else {
       fpush(f, st(f, i));
     }
@@ -644,8 +651,12 @@ static void d9_reg(Cpu *c, const Insn *in) {
   case 2:
     if (i != 0) cpu_fault(c, EXC_UD, -1);
     return; /* FNOP */
-  case 3: /* FSTP1 ST(i) (reserved alias of FSTP ST(i)) */
-    break;
+  case 3: /* FSTP1 ST(i): a reserved alias of FSTP ST(i) that does not
+            * check for an empty ST0 (then it only pops) */
+    if (!empty(f, 0)) st_set(f, i, st(f, 0));
+    f->sw &= (uint16_t)~F80_C1;
+    fpop(f);
+    return;
   case 4:
     switch (i) {
     case 0: unary(c, 0); return;
@@ -706,17 +717,6 @@ static void d9_reg(Cpu *c, const Insn *in) {
     default: unary(c, 5); return;           /* FCOS */
     }
   }
-  /* FSTP ST(i) */
-  env_start(c, &e);
-  set_c1(&e, false);
-  if (empty(f, 0)) {
-    if (!stack_fault(c, &e, false)) { env_end(c, &e); return; }
-    st_set(f, i, f80_indefinite);
-  } else {
-    st_set(f, i, st(f, 0));
-  }
-  env_end(c, &e);
-  fpop(f);
 }
 
 /* FST/FSTP ST(i). */
@@ -739,12 +739,8 @@ static void fcmov(Cpu *c, int i, bool cond) {
   X87 *f = &c->fpu;
   F80Env e;
   env_start(c, &e);
-  set_c1(&e, false);
   if (empty(f, 0) || empty(f, i)) {
-    if (stack_fault(c, &e, false)) {
-      F80 v = cond && !empty(f, i) ? st(f, i) : f80_indefinite;
-      if (cond || empty(f, 0)) st_set(f, 0, v);
-    }
+    if (stack_fault(c, &e, false)) st_set(f, 0, f80_indefinite); /* whatever the condition */
   } else if (cond) {
     st_set(f, 0, st(f, i));
   }
@@ -866,6 +862,7 @@ void x87_exec(Cpu *c, const Insn *in) {
     switch (reg) {
     case 0: /* FFREE */
       f->full &= (uint8_t)~(1u << phys(f, i));
+      f->sw &= (uint16_t)~F80_C1;
       return;
     case 1: d9_reg(c, &(Insn){.rm = in->rm, .reg = 1, .mod = 3}); return; /* FXCH4 */
     case 2: fst_reg(c, i, false); return;
@@ -887,6 +884,7 @@ void x87_exec(Cpu *c, const Insn *in) {
     switch (reg) {
     case 0: /* FFREEP */
       f->full &= (uint8_t)~(1u << phys(f, i));
+      f->sw &= (uint16_t)~F80_C1;
       fpop(f);
       return;
     case 1: d9_reg(c, &(Insn){.rm = in->rm, .reg = 1, .mod = 3}); return; /* FXCH7 */

@@ -595,6 +595,9 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "%s.u", st_name[op]);
         RUN(name, test_unmasked_store(op, 5000));
     }
+    /* the same instructions executed through holo86 (FPU_INSN_CASES to change) */
+    const char *ic = getenv("FPU_INSN_CASES");
+    insn_diff_run(ic ? strtol(ic, NULL, 0) : 400000, max_printed, &total_pass, &total_fail);
     printf("%ld passed, %ld failed\n", total_pass, total_fail);
     return total_fail != 0;
 }

@@ -46,4 +46,8 @@ uint64_t gen_f64_bits(void);
 void gen_bcd(uint8_t bcd[10]);
 F80 gen_integer_valued(int bits); /* around the range of an integer type */
 
+/* Instruction-level differential test of holo86's x87/MMX (insn_diff.c):
+ * about `cases` cases, adds to *pass / *fail. */
+void insn_diff_run(long cases, int max_printed, long *pass, long *fail);
+
 #endif
