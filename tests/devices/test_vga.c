@@ -754,3 +754,67 @@ Test(vga, save_load_roundtrip) {
   cr_assert_eq(px(w, 7, 0), 0xFF0000);
   free(s.data);
 }
+
+Test(vga, line_compare_split_screen) {
+  set_mode(&mode13);
+  dac(0x21, 0, 63, 0);
+  dac(0x22, 0, 0, 63);
+  mwr(0xA0000 + 3, 0x21);           /* memory row 0 */
+  mwr(0xA0000 + 320 + 3, 0x22);     /* memory row 1 */
+  crtc(0x0C, 0);
+  crtc(0x0D, 80);                   /* start at memory row 1 (80 doublewords) */
+  crtc(0x18, 100);                  /* line compare at scan line 100 = pixel row 50 */
+  crtc(0x07, 0x0F);
+  crtc(0x09, 0x01);
+  int w, h;
+  vga_render(&vgat_vga, vgat_fb, &w, &h);
+  cr_assert_eq(px(w, 3, 0), 0x0000FF);
+  cr_assert_eq(px(w, 3, 50), 0x00FF00);
+  cr_assert_eq(px(w, 3, 51), 0x0000FF);
+}
+
+Test(vga, option_rom_bar) {
+  uint8_t rom[40000];
+  memset(rom, 0, sizeof rom);
+  rom[0] = 0x55;
+  rom[1] = 0xAA;
+  rom[2] = sizeof rom / 512 + 1;
+  vga_set_rom(&vgat_vga, rom, sizeof rom);
+  PciDevice *d = vga_pci(&vgat_vga);
+  cr_assert_eq(d->bars[PCI_ROM_BAR].size, 0x10000);
+  d->bars[PCI_ROM_BAR].map(d, PCI_ROM_BAR, 0xFEB00000u);
+  cr_assert_eq(phys_read(vgat_mem, 0xFEB00000u, 2), 0xAA55);
+  phys_write(vgat_mem, 0xFEB00000u, 1, 0); /* ROM: writes dropped */
+  cr_assert_eq(phys_read(vgat_mem, 0xFEB00000u, 1), 0x55);
+  d->bars[PCI_ROM_BAR].map(d, PCI_ROM_BAR, PCI_UNMAPPED);
+  cr_assert_eq(phys_read(vgat_mem, 0xFEB00000u, 2), 0xFFFF);
+}
+
+Test(vga, dispi_planar_4bpp_banked) {
+  dispi(VBE_DISPI_INDEX_XRES, 800);
+  dispi(VBE_DISPI_INDEX_YRES, 600);
+  dispi(VBE_DISPI_INDEX_BPP, 4);
+  dispi(VBE_DISPI_INDEX_ENABLE, VBE_DISPI_ENABLED);
+  /* Planar graphics registers as for mode 12h, then a pixel in the last
+   * row through bank 1 (800x600 / 8 = 60000 bytes per plane: row 599
+   * starts at 59900, so x = 799 is at 59999; row 0 of bank 1 is at
+   * 65536). */
+  set_mode(&mode12);
+  dac(0x3C, 63, 21, 21);
+  gc(5, 0x02);
+  gc(8, 0x01);
+  (void)mrd(0xA0000 + 59999);
+  mwr(0xA0000 + 59999, 0x0C);
+  int w, h;
+  vga_render(&vgat_vga, vgat_fb, &w, &h);
+  cr_assert_eq(w, 800);
+  cr_assert_eq(h, 600);
+  cr_assert_eq(px(w, 799, 599), rgb6(63, 21, 21));
+  cr_assert_eq(px(w, 798, 599), 0);
+  /* Bank 1: plane offsets from 64 KiB on (beyond the 60000 shown). */
+  dispi(VBE_DISPI_INDEX_BANK, 1);
+  gc(8, 0xFF);
+  mwr(0xA0000, 0x0C);
+  cr_assert_eq(vgat_vga.vram[0x10000 * 4 + 2], 0xFF);
+  cr_assert_eq(vgat_vga.vram[0x10000 * 4 + 0], 0x00);
+}
