@@ -224,8 +224,9 @@ static XF sin_series(XF r)
     for (uint32_t k = 1; k < 40; k++) {
         term = xf_div_small(xf_mul(term, r2), (2 * k) * (2 * k + 1));
         term.sign ^= 1;
-        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
+        /* add even a negligible term: its sign decides a directed rounding */
         sum = xf_add(sum, term);
+        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
     }
     sum.inexact = 1;
     return sum;
@@ -239,8 +240,9 @@ static XF cos_series(XF r)
     for (uint32_t k = 1; k < 40; k++) {
         term = xf_div_small(xf_mul(term, r2), (2 * k - 1) * (2 * k));
         term.sign ^= 1;
-        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
+        /* add even a negligible term: its sign decides a directed rounding */
         sum = xf_add(sum, term);
+        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
     }
     sum.inexact = 1;
     return sum;
@@ -254,8 +256,9 @@ static XF atanh_series(XF s)
     for (uint32_t k = 1; k < 200; k++) {
         p = xf_mul(p, s2);
         XF term = xf_div_small(p, 2 * k + 1);
-        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
+        /* add even a negligible term: its sign decides a directed rounding */
         sum = xf_add(sum, term);
+        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
     }
     sum.inexact = 1;
     return sum;
@@ -277,8 +280,9 @@ static XF atan_small(XF t)
         p = xf_mul(p, t2);
         p.sign ^= 1;
         XF term = xf_div_small(p, 2 * k + 1);
-        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
+        /* add even a negligible term: its sign decides a directed rounding */
         sum = xf_add(sum, term);
+        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
     }
     sum.exp += halvings;
     sum.inexact = 1;
@@ -292,8 +296,9 @@ static XF expm1_series(XF y)
     XF term = y, sum = y;
     for (uint32_t k = 2; k < 60; k++) {
         term = xf_div_small(xf_mul(term, y), k);
-        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
+        /* add even a negligible term: its sign decides a directed rounding */
         sum = xf_add(sum, term);
+        if (xf_is_zero(term) || term.exp < sum.exp - 140) break;
     }
     sum.inexact = 1;
     return sum;
@@ -449,6 +454,22 @@ static int trig_special(F80Env *env, F80 a, int which, F80 *r0, F80 *r1)
         *r0 = *r1 = a;
         return 1;
     }
+    if (f80_bexp(a) < F80_BIAS - 40) {
+        /* tiny: the x87 returns sin = tan = x and cos = 1 (inexact, C1 = 0)
+         * whatever the rounding control */
+        env_raise(env, F80_PE);
+        if (k == K_DENORMAL && (a.mant & F80_INT_BIT)) a.sign_exp |= 1; /* pseudo-denormal */
+        else if (k == K_DENORMAL && which != 1) {
+            env_raise(env, F80_UE);
+            if (!env_masked(env, F80_UE)) { /* delivered with the exponent wrapped */
+                Norm n = f80_normalize(a);
+                a = f80_pack(n.sign, n.exp + F80_BIAS + F80_WRAP, n.mant);
+            }
+        }
+        *r0 = which == 1 ? f80_from_i16(1) : a;
+        *r1 = f80_from_i16(1);
+        return 1;
+    }
     return 0;
 }
 
@@ -478,10 +499,10 @@ void f80_sincos(F80Env *env, F80 a, F80 *sin_out, F80 *cos_out)
     if (trig_special(env, a, 3, sin_out, cos_out)) return;
     XF s, c;
     sincos_xf(a, &s, &c);
-    /* cos first so C1 and the flags end up as the sine's plus the cosine's */
+    /* C1 reports the rounding of the cosine (the value pushed last) */
     F80Env e2 = *env;
-    *cos_out = xf_round(&e2, c, 0);
-    *sin_out = xf_round(env, s, f80_sign(a));
+    *sin_out = xf_round(&e2, s, f80_sign(a));
+    *cos_out = xf_round(env, c, 0);
     env->sw |= e2.sw & F80_EXC_MASK;
     env->raised |= e2.raised;
 }
@@ -590,8 +611,8 @@ F80 f80_yl2x(F80Env *env, F80 y, F80 x)
     if (kind_is_nan(ky) || kind_is_nan(kx)) return f80_propagate_nan(env, y, x);
     int sx = f80_sign(x), sy = f80_sign(y);
     if (sx && kx != K_ZERO) return f80_invalid(env);
-    if (denormal_check(env, ky, kx)) return y;
-    if (kx == K_ZERO) {
+    if (kx != K_ZERO && denormal_check(env, ky, kx)) return y;
+    if (kx == K_ZERO) { /* no denormal-operand check here */
         if (ky == K_ZERO) return f80_invalid(env);
         if (ky != K_INF) {
             env_raise(env, F80_ZE);
@@ -612,12 +633,10 @@ F80 f80_yl2xp1(F80Env *env, F80 y, F80 x)
     Kind ky = f80_kind(y), kx = f80_kind(x);
     if (ky == K_UNSUPPORTED || kx == K_UNSUPPORTED) return f80_invalid(env);
     if (kind_is_nan(ky) || kind_is_nan(kx)) return f80_propagate_nan(env, y, x);
-    if (denormal_check(env, ky, kx)) return y;
     int sx = f80_sign(x);
-    if (kx == K_INF) {
-        if (sx || ky == K_ZERO) return f80_invalid(env);
-        return f80_inf(f80_sign(y));
-    }
+    if (kx == K_INF && (sx || ky == K_ZERO)) return f80_invalid(env);
+    if (denormal_check(env, ky, kx)) return y;
+    if (kx == K_INF) return f80_inf(f80_sign(y));
     XF l;
     if (kx == K_ZERO) {
         l = xf_zero();

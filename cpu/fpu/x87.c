@@ -265,7 +265,8 @@ static void push_loaded(Cpu *c, F80Env *e, F80 v) {
     env_end(c, e);
     return;
   }
-  if (f80_must_not_write(e, false)) { env_end(c, e); return; }
+  /* an unmasked DE does not stop a load (the value is exact) */
+  if ((e->raised & F80_IE) && !(f->cw & F80_IE)) { env_end(c, e); return; }
   fpush(f, v);
   env_end(c, e);
 }
@@ -606,7 +607,7 @@ static void two_results(Cpu *c, int which) {
   case 0: f80_xtract(&e, a, &r0, &r1); break;
   case 1:
     r0 = f80_tan(&e, a);
-    r1 = f80_from_i16(1);
+    r1 = f80_kind(r0) == K_QNAN ? r0 : f80_from_i16(1); /* a NaN is pushed twice */
     break;
   default: f80_sincos(&e, a, &r0, &r1); break;
   }

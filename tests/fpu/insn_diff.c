@@ -311,6 +311,17 @@ static void one_case(const Enc *e) {
           if (memcmp(nout + 32 + 16 * i, eout + 32 + 16 * i, 10))
             close = i < 2 && ulp_close(nout + 32 + 16 * i, eout + 32 + 16 * i);
         if (close) trans_ulp++;
+        if (getenv("FPU_SHOW_ULP") && close) {
+          printf("ULP insn %02X %02X", insn[0], insn[1]);
+          for (int i = 0; i < 2; i++) {
+            uint64_t m;
+            memcpy(&m, in + 32 + 16 * i, 8);
+            printf(" st%d=%04X:%016llX", i, in[40 + 16 * i] | in[41 + 16 * i] << 8, (unsigned long long)m);
+          }
+          printf(" cw=%04X\n", in[0] | in[1] << 8);
+          dump("host", nout, nmem, nfl);
+          dump("holo", eout, emem, efl);
+        }
         ok = close;
       }
     } else {
