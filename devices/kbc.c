@@ -383,6 +383,8 @@ static void mouse_write(Kbc *k, uint8_t b) {
     break;
   case 0xF4:
     m->enabled = true;
+    m->dx = m->dy = m->dz = 0;
+    m->dirty = false;
     mouse_send(k, ACK);
     break;
   case 0xF5:
@@ -416,6 +418,11 @@ void mouse_event(Kbc *k, int dx, int dy, int dz, int buttons) {
   Ps2Mouse *m = &k->mouse;
   if ((uint8_t)(buttons & 7) != m->buttons) m->dirty = true;
   m->buttons = (uint8_t)(buttons & 7);
+  if (!m->enabled && !m->remote) {
+    /* Stream mode with reporting off: motion is not counted. */
+    m->dirty = false;
+    return;
+  }
   /* Keep the backlog bounded when nobody reads. */
   m->dx = clamp(m->dx + dx, -4096, 4096);
   m->dy = clamp(m->dy - dy, -4096, 4096);
