@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "devices/machine.h"
+#include "devices/multiboot.h"
 #include "frontend/demo_image.h"
 #include "frontend/trace.h"
 
@@ -19,6 +20,9 @@ static void usage(FILE *f) {
           "Runs an x86 PC. With no firmware given, runs the built-in demo program.\n"
           "\n"
           "  -bios FILE         firmware image (64 KiB to 1 MiB) mapped below 4 GiB and 1 MiB\n"
+          "  -kernel FILE       boot a Multiboot kernel (ELF32 or a.out kludge) directly\n"
+          "  -append TEXT       its command line (after the kernel's path, as GRUB passes it)\n"
+          "  -initrd \"F1 ARGS,F2\"  its modules, each loaded page-aligned after the kernel\n"
           "  -m MB              guest RAM in MiB (default 32)\n"
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
@@ -92,6 +96,7 @@ int main(int argc, char **argv) {
     OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL,
     OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
+    OPT_KERNEL, OPT_APPEND, OPT_INITRD,
   };
   static const struct option opts[] = {
       {"help", no_argument, 0, OPT_HELP},
@@ -112,9 +117,13 @@ int main(int argc, char **argv) {
       {"until-serial", required_argument, 0, OPT_UNTIL_SERIAL},
       {"until-screen", required_argument, 0, OPT_UNTIL_SCREEN},
       {"screen-text", required_argument, 0, OPT_SCREEN_TEXT},
+      {"kernel", required_argument, 0, OPT_KERNEL},
+      {"append", required_argument, 0, OPT_APPEND},
+      {"initrd", required_argument, 0, OPT_INITRD},
       {0, 0, 0, 0},
   };
   const char *bios_path = NULL;
+  const char *kernel_path = NULL, *append = NULL, *initrd = NULL;
   uint64_t ram_mb = 32, max_insns = 0;
   bool no_reboot = false;
   const char *serial = "stdio";
@@ -130,6 +139,9 @@ int main(int argc, char **argv) {
     case OPT_HELP: usage(stdout); return 0;
     case OPT_VERSION: printf("holo86 %s\n", HOLO86_VERSION); return 0;
     case OPT_BIOS: bios_path = optarg; break;
+    case OPT_KERNEL: kernel_path = optarg; break;
+    case OPT_APPEND: append = optarg; break;
+    case OPT_INITRD: initrd = optarg; break;
     case OPT_NO_REBOOT: no_reboot = true; break;
     case OPT_SERIAL: serial = optarg; break;
     case OPT_TRACE:
@@ -203,6 +215,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: unexpected argument '%s'\nTry 'holo86 --help'.\n", argv[optind]);
     return 2;
   }
+  if ((append || initrd) && !kernel_path) {
+    fprintf(stderr, "holo86: %s needs -kernel\nTry 'holo86 --help'.\n", append ? "-append" : "-initrd");
+    return 2;
+  }
 
   MachineConfig cfg = {.ram_mb = ram_mb > 3072 ? 0 : (uint32_t)ram_mb, .no_reboot = no_reboot,
                        .serial_in_fd = -1};
@@ -236,6 +252,12 @@ int main(int argc, char **argv) {
   if (!m) {
     fprintf(stderr, "holo86: %s%s%s\n", bios_path ? bios_path : "", bios_path ? ": " : "", err);
     return bios_path ? 1 : 2;
+  }
+  Multiboot *mb = NULL;
+  if (kernel_path && !(mb = multiboot_load(m, kernel_path, append, initrd, err, sizeof err))) {
+    fprintf(stderr, "holo86: %s: %s\n", kernel_path, err);
+    machine_free(m);
+    return 1;
   }
   m->timeout_ns = (uint64_t)(timeout_s * 1e9);
   m->until_serial = until_serial && *until_serial ? until_serial : NULL;
@@ -279,6 +301,7 @@ int main(int argc, char **argv) {
     }
   }
   machine_free(m);
+  multiboot_free(mb);
   if (serial_file) fclose(serial_file);
   return status;
 }
