@@ -202,8 +202,14 @@ static bool kernel_piece(Multiboot *mb, const char *what, uint64_t addr, const u
   if (!usable(mb, addr, memsz)) {
     char ram[128];
     describe_ram(mb, ram, sizeof ram);
-    fail(err, errlen, "%s (physical 0x%llX-0x%llX) is outside RAM (%s)", what,
-         (unsigned long long)addr, (unsigned long long)(addr + memsz - 1), ram);
+    /* GNU ld's default script with -Ttext=0x100000 puts the ELF headers
+     * in a segment of their own just below 1 MiB. */
+    bool hole = addr < HIGH_RAM && addr + memsz > LOW_RAM_END;
+    fail(err, errlen, "%s (physical 0x%llX-0x%llX) is outside RAM (%s)%s", what,
+         (unsigned long long)addr, (unsigned long long)(addr + memsz - 1), ram,
+         hole ? "; the 640 KiB-1 MiB hole cannot be loaded (if ld put the ELF headers there, "
+                "link with -Ttext-segment=0x100000 or a linker script)"
+              : "");
     return false;
   }
   add_piece(mb, (uint32_t)addr, data, (uint32_t)filesz, (uint32_t)memsz);
