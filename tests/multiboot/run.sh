@@ -60,11 +60,11 @@ check "a.out-kludge kernel with -no-reboot stops at the triple fault" 1 \
 expect_text "the triple fault is reported" "triple fault at 0008:"
 
 # A hand-written ELF at 256 MiB: boots with enough RAM, refused without.
-check "hand-written ELF at 256 MiB with -m 512" 0 "$H" -m 512 -kernel "$K/high_elf.bin"
+check "hand-written ELF at 256 MiB with -m 512" 0 "$H" -m 512 -kernel "$K/elf_by_hand.bin"
 expect_text "it ran" "ELF kernel at 256 MiB: passed"
 
 # (4) kernels holo86 must refuse, with a clear error and exit status 1
-check "segment outside RAM is refused" 1 "$H" -m 32 -kernel "$K/high_elf.bin"
+check "segment outside RAM is refused" 1 "$H" -m 32 -kernel "$K/elf_by_hand.bin"
 expect_text "the segment is named" "ELF segment 0 (physical 0x10000000-"
 expect_text "the usable RAM is named" "is outside RAM (usable RAM is 0x0-0x9FBFF and 0x100000-0x1FFFFFF with -m 32)"
 check "bad checksum is refused" 1 "$H" -kernel "$K/bad_checksum.bin"
@@ -82,7 +82,7 @@ expect_text "the truncation is named" "truncated ELF file"
 head -c 768 "$K/aout_kludge.bin" > "$tmp/trunc.bin"
 check "truncated a.out-kludge kernel is refused" 1 "$H" -kernel "$tmp/trunc.bin"
 expect_text "the truncation is named" "truncated kernel"
-cp "$K/high_elf.bin" "$tmp/nomb.elf" && patch_byte "$tmp/nomb.elf" 84 000
+cp "$K/elf_by_hand.bin" "$tmp/nomb.elf" && patch_byte "$tmp/nomb.elf" 84 000
 check "ELF without a Multiboot header is refused" 1 "$H" -m 512 -kernel "$tmp/nomb.elf"
 expect_text "the missing header is named" "not a Multiboot kernel: this ELF file has no Multiboot header"
 head -c 4096 /dev/zero > "$tmp/bzImage" && printf 'HdrS' | dd of="$tmp/bzImage" bs=1 seek=514 conv=notrunc 2>/dev/null

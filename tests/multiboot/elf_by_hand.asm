@@ -1,4 +1,4 @@
-; tests/multiboot/high_elf.asm — an ELF32 Multiboot kernel written by hand
+; tests/multiboot/elf_by_hand.asm — an ELF32 Multiboot kernel written by hand
 ; (nasm -f bin with its own ELF and program headers): one PT_LOAD segment
 ; holding the whole file at physical 256 MiB, plus 4 KiB of BSS. With
 ; -m 512 it boots and passes; with -m 32 the segment is outside RAM and
