@@ -12,6 +12,20 @@
  * QEMU does. Kernels that call the BIOS (back in real mode) find no BIOS
  * set up: the interrupt vector table is empty.
  *
+ * Choices where the specification leaves freedom (QEMU and GRUB agree):
+ * - the command line is the kernel's path, then a space and the -append
+ *   text if given ("kernel.elf root=x"); a module's string is its whole
+ *   -initrd entry ("file1 arg");
+ * - the information structure, memory map, module list and strings, a GDT
+ *   (0x08 flat code, 0x10 flat data: CS = 0x08, the others 0x10) and a
+ *   4 KiB stack (ESP at its top) are at the lowest free page from 0x1000;
+ *   IDTR has limit 0, so a fault before the kernel loads its own IDT is a
+ *   clean triple fault;
+ * - the memory map: RAM 0-0x9FC00, reserved 0x9FC00-1 MiB, RAM from 1 MiB
+ *   to the top of RAM, reserved for the firmware image below 4 GiB; boot
+ *   device, symbols, drives, APM and VBE are not given;
+ * - every loaded byte must lie in what that map calls RAM.
+ *
  * Files that are not Multiboot kernels are diagnosed: a Linux bzImage
  * ("HdrS" at 0x202) is recognised and refused for now. */
 #ifndef HOLO86_MULTIBOOT_H

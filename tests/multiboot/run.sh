@@ -33,6 +33,14 @@ expect_text() { # description text
 patch_byte() { # file offset octal-byte
   printf "\\$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
+u32() { # file offset: the little-endian 32-bit value there
+  od -An -tu4 -j"$2" -N4 "$1" | tr -d ' '
+}
+patch_u32() { # file offset value
+  v=$3
+  printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((v & 255)) $((v >> 8 & 255)) $((v >> 16 & 255)) $((v >> 24 & 255)))" |
+    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
 
 # (1) machine state, information structure, memory map, command line
 check "ELF kernel: machine state and information structure" 0 \
@@ -61,6 +69,14 @@ expect_text "the triple fault is reported" "triple fault at 0008:"
 
 # A hand-written ELF at 256 MiB: boots with enough RAM, refused without.
 check "hand-written ELF at 256 MiB with -m 512" 0 "$H" -m 512 -kernel "$K/elf_by_hand.bin"
+expect_text "it ran" "ELF kernel at 256 MiB: passed"
+
+# A higher-half kernel: linked (p_vaddr, e_entry) 1 GiB above where it is
+# loaded (p_paddr); the entry point is translated to its physical address.
+cp "$K/elf_by_hand.bin" "$tmp/higher_half.elf"
+patch_u32 "$tmp/higher_half.elf" 24 $(($(u32 "$tmp/higher_half.elf" 24) + 0x40000000))
+patch_u32 "$tmp/higher_half.elf" 60 $(($(u32 "$tmp/higher_half.elf" 60) + 0x40000000))
+check "ELF with p_vaddr != p_paddr: entry point translated" 0 "$H" -m 512 -kernel "$tmp/higher_half.elf"
 expect_text "it ran" "ELF kernel at 256 MiB: passed"
 
 # (4) kernels holo86 must refuse, with a clear error and exit status 1
