@@ -54,6 +54,18 @@ $(BUILD)/%.bin: %.asm
 PM_TESTS := $(patsubst %.asm,$(BUILD)/%.bin,$(wildcard tests/pm/*.asm))
 $(PM_TESTS): $(wildcard tests/pm/*.inc)
 
+# Multiboot test kernels (tests/multiboot/run.sh): *_elf.asm are linked as
+# ELF32 by GNU ld; the others are flat binaries (the a.out kludge, or ELF
+# headers written by hand) built by the %.bin rule above.
+MB_ELF_SRCS := $(wildcard tests/multiboot/*_elf.asm)
+MB_TESTS := $(MB_ELF_SRCS:%.asm=$(BUILD)/%.elf) \
+            $(patsubst %.asm,$(BUILD)/%.bin,$(filter-out $(MB_ELF_SRCS),$(wildcard tests/multiboot/*.asm)))
+$(BUILD)/tests/multiboot/%.elf: tests/multiboot/%.asm
+	@mkdir -p $(dir $@)
+	nasm -f elf32 -I tests/multiboot/ -o $@.o $<
+	ld -m elf_i386 -Ttext-segment=0x100000 -e start -o $@ $@.o
+$(MB_TESTS): tests/multiboot/mb.inc tests/multiboot/module1.txt tests/multiboot/module2.bin
+
 $(BUILD)/frontend/demo_image.o: CFLAGS += -DDEMO_BIN='"$(BUILD)/bios/demo.bin"'
 $(BUILD)/frontend/demo_image.o: $(BUILD)/bios/demo.bin
 
@@ -76,7 +88,7 @@ $(BUILD)/bench-cpu: $(BUILD)/bench/bench_cpu.o $(LIB)
 
 SST_DIR ?= ../shared/conformance/sst-80286
 TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone $(BUILD)/fpu-diff $(PM_TESTS) \
-             $(BUILD)/tests/cli/triple_fault.bin $(BUILD)/tests/cli/timer_irq.bin
+             $(BUILD)/tests/cli/triple_fault.bin $(BUILD)/tests/cli/timer_irq.bin $(MB_TESTS)
 
 deps:
 	@tools/deps.sh

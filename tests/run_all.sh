@@ -25,6 +25,7 @@ run "decoder vs capstone" "$BUILD/decoder-vs-capstone"
 run "x87 soft float vs the host FPU" "$BUILD/fpu-diff"
 run "command line and demo" tests/cli/test_cli.sh "$BUILD"
 run "protected mode and paging programs" tests/pm/run.sh "$BUILD"
+run "Multiboot kernels (-kernel)" tests/multiboot/run.sh "$BUILD"
 if [ -d "$SST_DIR" ]; then
   run "SingleStepTests 80286" "$BUILD/sst-runner" "$SST_DIR"
 else

@@ -2,7 +2,7 @@
 # Install the Debian packages holo86 builds and tests with. Idempotent:
 # quick when everything is there; runs apt-get update only when needed.
 set -e
-PKGS="gcc make libc6-dev pkg-config zlib1g-dev libcapstone-dev libsdl2-dev
+PKGS="gcc make libc6-dev binutils pkg-config zlib1g-dev libcapstone-dev libsdl2-dev
 libcriterion-dev libjson-c-dev nasm seabios"
 missing=""
 for p in $PKGS; do
