@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu/blocks.h"
 #include "mmu/paging.h"
 
 #define SLICE_INSNS 20000 /* about 0.1 ms of guest time at interpreter speed */
@@ -56,6 +57,71 @@ static void serial_write(void *opaque, uint8_t byte) {
 }
 
 static void vga_map_changed(void *opaque) { paging_flush_all(((Machine *)opaque)->cpu); }
+
+/* PAM shadowing switched what 0xC0000-0xFFFFF shows: translations and
+ * decoded code from there are stale. */
+static void pam_changed(void *opaque, uint32_t addr, uint32_t size) {
+  (void)addr;
+  (void)size;
+  Cpu *c = ((Machine *)opaque)->cpu;
+  paging_flush_all(c);
+  blocks_flush(c->blocks);
+  c->events |= EV_SMC;
+}
+
+/* Both A20 sources (8042 output port, port 0x92) are ORed, as on boards. */
+static void a20_changed(void *opaque, bool enabled) {
+  Machine *m = opaque;
+  (void)enabled;
+  cpu_set_a20(m->cpu, kbc_a20(&m->kbc) || port92_a20(&m->port92));
+}
+
+/* Called from inside an OUT: the reset happens in the run loop. */
+static void request_reset(void *opaque) {
+  Machine *m = opaque;
+  m->reset_requested = true;
+  m->cpu->events |= EV_STOP;
+}
+
+static void power_off(void *opaque) {
+  Machine *m = opaque;
+  m->powered_off = true;
+  m->cpu->events |= EV_STOP;
+}
+
+/* Open an image or say why not. */
+static DiskImage *open_image(const char *path, bool read_only, char *err, size_t errlen) {
+  DiskImage *img = disk_image_open(path, read_only, err, errlen);
+  if (!img && !read_only) img = disk_image_open(path, true, err, errlen);
+  return img;
+}
+
+/* The CMOS bytes SeaBIOS and DOS read: memory sizes, floppy types,
+ * equipment, boot order (QEMU's 0x3D/0x38 convention). */
+static void setup_cmos(Machine *m, uint32_t ram_mb, const char *order) {
+  Rtc *r = &m->rtc;
+  uint32_t ext_kb = ram_mb > 1 ? (ram_mb - 1) * 1024 : 0;
+  if (ext_kb > 0xFFFF) ext_kb = 0xFFFF;
+  rtc_cmos_set(r, 0x15, 640 & 0xFF);
+  rtc_cmos_set(r, 0x16, 640 >> 8);
+  rtc_cmos_set(r, 0x17, ext_kb & 0xFF);
+  rtc_cmos_set(r, 0x18, ext_kb >> 8);
+  rtc_cmos_set(r, 0x30, ext_kb & 0xFF);
+  rtc_cmos_set(r, 0x31, ext_kb >> 8);
+  uint32_t above16 = ram_mb > 16 ? (ram_mb - 16) * 16 : 0; /* 64 KiB units */
+  if (above16 > 0xFFFF) above16 = 0xFFFF;
+  rtc_cmos_set(r, 0x34, above16 & 0xFF);
+  rtc_cmos_set(r, 0x35, above16 >> 8);
+  rtc_cmos_set(r, 0x10, (uint8_t)(fdc_cmos_type(&m->fdc, 0) << 4 | fdc_cmos_type(&m->fdc, 1)));
+  int nfloppy = (m->floppy[0] != NULL) + (m->floppy[1] != NULL);
+  uint8_t equip = 0x06; /* FPU, PS/2 mouse; display per VGA BIOS */
+  if (nfloppy) equip |= 0x01 | (uint8_t)((nfloppy - 1) << 6);
+  rtc_cmos_set(r, 0x14, equip);
+  int dev[3] = {0, 0, 0};
+  for (int i = 0; i < 3 && order[i]; i++) dev[i] = order[i] == 'a' ? 1 : order[i] == 'c' ? 2 : 3;
+  rtc_cmos_set(r, 0x3D, (uint8_t)(dev[1] << 4 | dev[0]));
+  rtc_cmos_set(r, 0x38, (uint8_t)(dev[2] << 4));
+}
 
 bool machine_screen_text(Machine *m, char *buf, size_t len) {
   static uint16_t cells[VGA_TEXT_MAX_COLS * VGA_TEXT_MAX_ROWS];
@@ -121,10 +187,8 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   m->mem = phys_new(cfg->ram_mb << 20);
   m->io = iobus_new();
   /* The firmware sits at the top of the 4 GiB space, where the reset
-   * vector is, and its last 128 KiB also below 1 MiB, as on a PC. */
+   * vector is; the chipset shows its last 128 KiB below 1 MiB (PAM). */
   phys_map_host(m->mem, (uint32_t)(0x100000000ull - m->bios_size), m->bios_size, m->bios, true);
-  uint32_t low = m->bios_size < 0x20000 ? m->bios_size : 0x20000;
-  phys_map_host(m->mem, 0x100000 - low, low, m->bios + m->bios_size - low, true);
   m->cpu = cpu_new(m->mem, m->io);
 
   debugcon_init(&m->debugcon, m->io, stdout);
@@ -137,6 +201,34 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   m->cpu->intr_ack = intr_ack;
   m->cpu->intr_opaque = &m->pic;
   machine_add_device(m, &m->pic.dev);
+
+  pci_bus_init(&m->pci, m->io);
+  i440fx_init(&m->chipset, &m->pci, m->mem, m->io, m->bios, m->bios_size);
+  m->chipset.set_irq = machine_set_irq;
+  m->chipset.mem_changed = pam_changed;
+  m->chipset.reset = request_reset;
+  m->chipset.opaque = m;
+  machine_add_device(m, &m->chipset.dev);
+  acpi_pm_init(&m->pm, &m->pci, m->io);
+  m->pm.set_irq = machine_set_irq;
+  m->pm.now = now_cb;
+  m->pm.power_off = power_off;
+  m->pm.opaque = m;
+  machine_add_device(m, &m->pm.dev);
+  kbc_init(&m->kbc, m->io);
+  m->kbc.set_irq = machine_set_irq;
+  m->kbc.set_a20 = a20_changed;
+  m->kbc.reset = request_reset;
+  m->kbc.opaque = m;
+  machine_add_device(m, &m->kbc.dev);
+  port92_init(&m->port92, m->io);
+  m->port92.set_a20 = a20_changed;
+  m->port92.reset = request_reset;
+  m->port92.opaque = m;
+  machine_add_device(m, &m->port92.dev);
+  fwcfg_init(&m->fwcfg, m->io);
+  fwcfg_set_ram(&m->fwcfg, (uint64_t)cfg->ram_mb << 20);
+  machine_add_device(m, &m->fwcfg.dev);
 
   pit_init(&m->pit, m->io);
   wire_timer_device(m, &m->pit.set_irq, &m->pit.now, &m->pit.resched, &m->pit.opaque);
@@ -163,7 +255,54 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   m->vga.now = now_cb;
   m->vga.map_changed = vga_map_changed;
   m->vga.opaque = m;
+  if (cfg->vga_rom) vga_set_rom(&m->vga, cfg->vga_rom, (uint32_t)cfg->vga_rom_size);
+  pci_register(&m->pci, vga_pci(&m->vga));
   machine_add_device(m, &m->vga.dev);
+
+  dma_init(&m->dma, m->io, m->mem);
+  machine_add_device(m, &m->dma.dev);
+  fdc_init(&m->fdc, m->io, &m->dma);
+  m->fdc.set_irq = machine_set_irq;
+  m->fdc.opaque = m;
+  machine_add_device(m, &m->fdc.dev);
+  ide_init(&m->ide, m->io);
+  m->ide.set_irq = machine_set_irq;
+  m->ide.opaque = m;
+  pci_register(&m->pci, &m->ide.pci);
+  machine_add_device(m, &m->ide.dev);
+
+  /* Media: every image is opened before anything runs, so a bad one is a
+   * clear error up front. */
+  const char *fd[2] = {cfg->fda, cfg->fdb}, *hd[2] = {cfg->hda, cfg->hdb};
+  char why[320];
+  for (int i = 0; i < 2; i++) {
+    if (fd[i]) {
+      if (!(m->floppy[i] = open_image(fd[i], false, why, sizeof why)) ||
+          fdc_insert(&m->fdc, i, m->floppy[i], why, sizeof why) < 0) {
+        snprintf(err, errlen, "%s", why);
+        machine_free(m);
+        return NULL;
+      }
+    }
+    if (hd[i]) {
+      if (!(m->disk[i] = open_image(hd[i], false, why, sizeof why)) ||
+          ide_attach(&m->ide, 0, i, IDE_HD, m->disk[i], why, sizeof why) < 0) {
+        snprintf(err, errlen, "%s", why);
+        machine_free(m);
+        return NULL;
+      }
+    }
+  }
+  if (cfg->cdrom) {
+    if (!(m->cdrom = open_image(cfg->cdrom, true, why, sizeof why)) ||
+        ide_attach(&m->ide, 1, 0, IDE_CD, m->cdrom, why, sizeof why) < 0) {
+      snprintf(err, errlen, "%s", why);
+      machine_free(m);
+      return NULL;
+    }
+  }
+  const char *order = cfg->boot_order ? cfg->boot_order : (cfg->fda && !cfg->hda) ? "acd" : "cad";
+  setup_cmos(m, cfg->ram_mb, order);
 
   m->resched = true;
   return m;
@@ -171,12 +310,27 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
 
 void machine_free(Machine *m) {
   if (!m) return;
+  for (int i = 0; i < 2; i++) {
+    disk_image_close(m->floppy[i]);
+    disk_image_close(m->disk[i]);
+  }
+  disk_image_close(m->cdrom);
+  fwcfg_free(&m->fwcfg);
   vga_free(&m->vga);
   cpu_free(m->cpu);
   iobus_free(m->io);
   phys_free(m->mem);
   free(m->bios);
   free(m);
+}
+
+/* A hardware reset: the CPU and every device back to power-on state. */
+static void machine_reset(Machine *m) {
+  cpu_reset(m->cpu);
+  for (int i = 0; i < m->ndevices; i++)
+    if (m->devices[i]->reset) m->devices[i]->reset(m->devices[i]);
+  blocks_flush(m->cpu->blocks);
+  m->resched = true;
 }
 
 /* Let every device catch up to now; returns the earliest next deadline. */
@@ -260,15 +414,19 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
     done += cpu_run(c, slice);
     if (m->debugcon.exit_requested) return STOP_EXIT_PORT;
     if (m->until_met) return STOP_UNTIL;
+    if (m->powered_off) return STOP_POWEROFF;
+    if (m->reset_requested) {
+      m->reset_requested = false;
+      machine_reset(m);
+      continue;
+    }
     if (c->shutdown) {
       /* A PC's chipset answers the CPU's shutdown cycle with a reset. */
       fprintf(stderr, "holo86: triple fault at %04X:%08X%s\n", c->seg[SEG_CS].sel, c->eip,
               m->no_reboot ? "" : ": resetting the machine");
       if (m->no_reboot) return STOP_SHUTDOWN;
       m->resets++;
-      cpu_reset(c);
-      for (int i = 0; i < m->ndevices; i++)
-        if (m->devices[i]->reset) m->devices[i]->reset(m->devices[i]);
+      machine_reset(m);
       continue;
     }
     if (max_insns && done >= max_insns) return STOP_LIMIT;

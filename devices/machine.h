@@ -9,10 +9,20 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
+#include "devices/acpi_pm.h"
 #include "devices/debugcon.h"
+#include "devices/disk_image.h"
+#include "devices/dma.h"
+#include "devices/fdc.h"
+#include "devices/fwcfg.h"
+#include "devices/i440fx.h"
+#include "devices/ide.h"
 #include "devices/iobus.h"
+#include "devices/kbc.h"
+#include "devices/pci.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
+#include "devices/port92.h"
 #include "devices/rtc.h"
 #include "devices/uart.h"
 #include "devices/vga.h"
@@ -30,6 +40,16 @@ typedef struct Machine {
   Rtc rtc;
   Uart com1;
   Vga vga;
+  PciBus pci;
+  I440fx chipset;     /* i440FX host bridge + PIIX3 ISA bridge */
+  AcpiPm pm;          /* PIIX4-style power management */
+  Kbc kbc;
+  Port92 port92;
+  FwCfg fwcfg;
+  Dma dma;
+  Fdc fdc;
+  Ide ide;
+  DiskImage *floppy[2], *disk[2], *cdrom;
   FILE *serial_out;   /* where COM1's transmitted bytes go, or NULL */
   int serial_in_fd;   /* where COM1's received bytes come from, or -1 */
   Device *devices[MACHINE_MAX_DEVICES];
@@ -49,6 +69,8 @@ typedef struct Machine {
   char serial_tail[256];        /* the latest COM1 output, for until_serial */
   size_t serial_tail_len;
   bool until_met;
+  bool reset_requested;  /* keyboard controller, port 0x92 or 0xCF9 */
+  bool powered_off;      /* ACPI S5 */
 } Machine;
 
 typedef struct MachineConfig {
@@ -58,9 +80,15 @@ typedef struct MachineConfig {
   bool no_reboot; /* a triple fault stops the machine instead of resetting it */
   FILE *serial_out; /* COM1 output (NULL: discarded) */
   int serial_in_fd; /* COM1 input (-1: none) */
+  const uint8_t *vga_rom; /* VGA option ROM behind the card's ROM BAR, or NULL */
+  size_t vga_rom_size;
+  /* Media: image paths or NULL. */
+  const char *fda, *fdb, *hda, *hdb, *cdrom;
+  const char *boot_order; /* letters a (floppy), c (disk), d (CD-ROM); NULL: QEMU's default */
 } MachineConfig;
 
-/* Returns NULL with a message in err on a bad configuration. */
+/* Returns NULL with a message in err on a bad configuration (including a
+ * missing or unusable disk image). */
 Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen);
 void machine_free(Machine *m);
 /* Add a device whose reset/timer hooks the machine drives. */
@@ -75,6 +103,7 @@ typedef enum MachineStop {
   STOP_LIMIT,       /* the instruction limit was reached */
   STOP_UNTIL,       /* the --until-serial / --until-screen text appeared */
   STOP_TIMEOUT,     /* the host-time limit ran out */
+  STOP_POWEROFF,    /* the guest powered the machine off (ACPI S5) */
 } MachineStop;
 
 /* The VGA text screen as plain text lines (characters outside printable

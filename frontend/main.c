@@ -17,13 +17,18 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: holo86 [options]\n"
           "\n"
-          "Runs an x86 PC. With no firmware given, runs the built-in demo program.\n"
+          "Runs an x86 PC. With a disk image it boots SeaBIOS (roms/, from make roms);\n"
+          "with nothing given it runs the built-in demo program.\n"
           "\n"
           "  -bios FILE         firmware image (64 KiB to 1 MiB) mapped below 4 GiB and 1 MiB\n"
           "  -kernel FILE       boot a Multiboot kernel (ELF32 or a.out kludge) directly\n"
           "  -append TEXT       its command line (after the kernel's path, as GRUB passes it)\n"
           "  -initrd \"F1 ARGS,F2\"  its modules, each loaded page-aligned after the kernel\n"
           "  -m MB              guest RAM in MiB (default 32)\n"
+          "  -fda/-fdb FILE     floppy image (360K, 720K, 1.2M, 1.44M, 2.88M)\n"
+          "  -hda/-hdb FILE     hard-disk image (IDE primary master/slave)\n"
+          "  -cdrom FILE        ISO image (IDE secondary master, ATAPI)\n"
+          "  -boot a|c|d        first boot device, or order=XYZ (default: cad; a with only -fda)\n"
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
           "  -serial DEV        COM1: stdio (default), none, or file:PATH (output only)\n"
@@ -82,6 +87,38 @@ static uint8_t *read_file(const char *path, size_t *size) {
   return buf;
 }
 
+/* -boot a|c|d|order=XYZ: up to three drive letters; NULL when invalid. */
+static const char *parse_boot(const char *arg) {
+  static char order[4];
+  if (!strncmp(arg, "order=", 6)) arg += 6;
+  size_t n = strlen(arg);
+  if (n == 0 || n > 3 || strspn(arg, "acd") != n) return NULL;
+  memcpy(order, arg, n + 1);
+  return order;
+}
+
+/* Where `make roms` put the firmware: roms/ beside the executable (or its
+ * parent, for the copy in build/), else Debian's package directory. */
+static uint8_t *read_rom(const char *name, size_t *size) {
+  char exe[1024], path[1200];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = 0;
+    const char *dirs[] = {"%s/roms/%s", "%s/../roms/%s"};
+    for (int i = 0; i < 2; i++) {
+      snprintf(path, sizeof path, dirs[i], exe, name);
+      if (access(path, R_OK) == 0) return read_file(path, size);
+    }
+  }
+  snprintf(path, sizeof path, "/usr/share/seabios/%s", name);
+  if (access(path, R_OK) == 0) return read_file(path, size);
+  fprintf(stderr, "holo86: firmware %s not found in roms/ or /usr/share/seabios: "
+          "install Debian's seabios package (make deps) and run make roms\n", name);
+  return NULL;
+}
+
 static bool parse_u64(const char *s, uint64_t *out) {
   char *end;
   errno = 0;
@@ -95,6 +132,7 @@ int main(int argc, char **argv) {
   enum {
     OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL,
     OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
+    OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
     OPT_KERNEL, OPT_APPEND, OPT_INITRD,
   };
@@ -111,6 +149,12 @@ int main(int argc, char **argv) {
       {"trace-range", required_argument, 0, OPT_TRACE_RANGE},
       {"trace-cpl", required_argument, 0, OPT_TRACE_CPL},
       {"trace-max", required_argument, 0, OPT_TRACE_MAX},
+      {"fda", required_argument, 0, OPT_FDA},
+      {"fdb", required_argument, 0, OPT_FDB},
+      {"hda", required_argument, 0, OPT_HDA},
+      {"hdb", required_argument, 0, OPT_HDB},
+      {"cdrom", required_argument, 0, OPT_CDROM},
+      {"boot", required_argument, 0, OPT_BOOT},
       {"display", required_argument, 0, OPT_DISPLAY},
       {"nographic", no_argument, 0, OPT_NOGRAPHIC},
       {"timeout", required_argument, 0, OPT_TIMEOUT},
@@ -122,7 +166,8 @@ int main(int argc, char **argv) {
       {"initrd", required_argument, 0, OPT_INITRD},
       {0, 0, 0, 0},
   };
-  const char *bios_path = NULL;
+  const char *bios_path = NULL, *fda = NULL, *fdb = NULL, *hda = NULL, *hdb = NULL, *cdrom = NULL;
+  const char *boot_order = NULL;
   const char *kernel_path = NULL, *append = NULL, *initrd = NULL;
   uint64_t ram_mb = 32, max_insns = 0;
   bool no_reboot = false;
@@ -139,6 +184,17 @@ int main(int argc, char **argv) {
     case OPT_HELP: usage(stdout); return 0;
     case OPT_VERSION: printf("holo86 %s\n", HOLO86_VERSION); return 0;
     case OPT_BIOS: bios_path = optarg; break;
+    case OPT_FDA: fda = optarg; break;
+    case OPT_FDB: fdb = optarg; break;
+    case OPT_HDA: hda = optarg; break;
+    case OPT_HDB: hdb = optarg; break;
+    case OPT_CDROM: cdrom = optarg; break;
+    case OPT_BOOT:
+      if (!(boot_order = parse_boot(optarg))) {
+        fprintf(stderr, "holo86: -boot wants drive letters a, c, d (or order=...), not '%s'\n", optarg);
+        return 2;
+      }
+      break;
     case OPT_KERNEL: kernel_path = optarg; break;
     case OPT_APPEND: append = optarg; break;
     case OPT_INITRD: initrd = optarg; break;
@@ -237,21 +293,42 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: -serial takes stdio, none or file:PATH, not '%s'\n", serial);
     return 2;
   }
-  uint8_t *image = NULL;
+  if (ram_mb < 1 || ram_mb > 3072) {
+    fprintf(stderr, "holo86: -m %llu: memory must be 1 to 3072 MiB\n", (unsigned long long)ram_mb);
+    return 2;
+  }
+  cfg.fda = fda;
+  cfg.fdb = fdb;
+  cfg.hda = hda;
+  cfg.hdb = hdb;
+  cfg.cdrom = cdrom;
+  cfg.boot_order = boot_order;
+  /* With media to boot, the firmware is SeaBIOS (and its VGA BIOS); with
+   * nothing, the built-in demo. */
+  uint8_t *image = NULL, *vga_rom = NULL;
+  bool media = fda || fdb || hda || hdb || cdrom;
   if (bios_path) {
     image = read_file(bios_path, &cfg.bios_size);
-    if (!image) return 1;
-    cfg.bios = image;
+  } else if (media) {
+    image = read_rom("bios-256k.bin", &cfg.bios_size);
   } else {
     cfg.bios = holo86_demo_image;
     cfg.bios_size = (size_t)(holo86_demo_image_end - holo86_demo_image);
   }
-  char err[256];
+  if (image) cfg.bios = image;
+  else if (!cfg.bios) return 1;
+  if (bios_path || media) {
+    vga_rom = read_rom("vgabios-stdvga.bin", &cfg.vga_rom_size);
+    if (!vga_rom) return 1;
+    cfg.vga_rom = vga_rom;
+  }
+  char err[512];
   Machine *m = machine_new(&cfg, err, sizeof err);
   free(image);
+  free(vga_rom);
   if (!m) {
     fprintf(stderr, "holo86: %s%s%s\n", bios_path ? bios_path : "", bios_path ? ": " : "", err);
-    return bios_path ? 1 : 2;
+    return 1;
   }
   Multiboot *mb = NULL;
   if (kernel_path && !(mb = multiboot_load(m, kernel_path, append, initrd, err, sizeof err))) {
@@ -283,6 +360,7 @@ int main(int argc, char **argv) {
     status = 3;
     break;
   case STOP_UNTIL: status = 0; break;
+  case STOP_POWEROFF: status = 0; break;
   case STOP_TIMEOUT:
     fprintf(stderr, "holo86: stopped after the %g s timeout\n", timeout_s);
     status = 124;
