@@ -381,11 +381,25 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
   Cpu *c = m->cpu;
   uint64_t done = 0;
   uint64_t next_input_poll = 0, next_screen_check = 0;
-  uint64_t host_start = host_ns();
+  uint64_t host_start = host_ns(), next_tick = 0;
   for (;;) {
     uint64_t now = machine_now(m);
     if (m->until_met) return STOP_UNTIL;
     if (m->timeout_ns && host_ns() - host_start >= m->timeout_ns) return STOP_TIMEOUT;
+    if (m->frontend_tick && host_ns() >= next_tick) {
+      m->frontend_tick(m->frontend_opaque);
+      next_tick = host_ns() + 16000000; /* about 60 times a second */
+    }
+    if (m->quit_requested) return STOP_QUIT;
+    if (m->paused) {
+      /* Virtual time stands still: move its origin by the time slept. */
+      uint64_t t0 = host_ns();
+      struct timespec ts = {0, 5000000};
+      nanosleep(&ts, NULL);
+      m->host_origin_ns += host_ns() - t0;
+      continue;
+    }
+    typist_poll(&m->typist, m, now);
     if (m->until_screen && now >= next_screen_check) {
       if (screen_has(m, m->until_screen)) return STOP_UNTIL;
       next_screen_check = now + 20000000; /* 50 times a second */

@@ -24,6 +24,7 @@
 #include "devices/pit.h"
 #include "devices/port92.h"
 #include "devices/rtc.h"
+#include "devices/typist.h"
 #include "devices/uart.h"
 #include "devices/vga.h"
 #include "mmu/physmem.h"
@@ -69,6 +70,14 @@ typedef struct Machine {
   char serial_tail[256];        /* the latest COM1 output, for until_serial */
   size_t serial_tail_len;
   bool until_met;
+  /* Frontend hook: machine_run calls frontend_tick about every 16 ms of
+   * host time, between slices, also while the CPU halts or is paused (the
+   * display's event pump and redraw, the monitor's input). */
+  void (*frontend_tick)(void *opaque);
+  void *frontend_opaque;
+  bool paused;         /* set by the frontend: the CPU and virtual time stand still */
+  bool quit_requested; /* set by the frontend: machine_run returns STOP_QUIT */
+  Typist typist;         /* --type */
   bool reset_requested;  /* keyboard controller, port 0x92 or 0xCF9 */
   bool powered_off;      /* ACPI S5 */
 } Machine;
@@ -103,6 +112,7 @@ typedef enum MachineStop {
   STOP_LIMIT,       /* the instruction limit was reached */
   STOP_UNTIL,       /* the --until-serial / --until-screen text appeared */
   STOP_TIMEOUT,     /* the host-time limit ran out */
+  STOP_QUIT,        /* the frontend asked to quit (monitor, window closed) */
   STOP_POWEROFF,    /* the guest powered the machine off (ACPI S5) */
 } MachineStop;
 

@@ -37,6 +37,8 @@ static void usage(FILE *f) {
           "  --until-serial TEXT  stop with exit status 0 once TEXT appears on COM1\n"
           "  --until-screen TEXT  stop with exit status 0 once TEXT is on the VGA text screen\n"
           "  --screen-text FILE write the VGA text screen to FILE when holo86 stops\n"
+          "  --type TEXT        type TEXT on the keyboard (\\n is Enter), a line at a time\n"
+          "                     once the screen has settled\n"
           "  --trace FILE       write every executed instruction to FILE (address, bytes,\n"
           "                     disassembly, changed registers); '-' is stderr\n"
           "  --trace-int        log every interrupt and exception (to the trace file or stderr)\n"
@@ -133,7 +135,7 @@ int main(int argc, char **argv) {
     OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL,
     OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
-    OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
+    OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
     OPT_KERNEL, OPT_APPEND, OPT_INITRD,
   };
   static const struct option opts[] = {
@@ -155,6 +157,7 @@ int main(int argc, char **argv) {
       {"hdb", required_argument, 0, OPT_HDB},
       {"cdrom", required_argument, 0, OPT_CDROM},
       {"boot", required_argument, 0, OPT_BOOT},
+      {"type", required_argument, 0, OPT_TYPE},
       {"display", required_argument, 0, OPT_DISPLAY},
       {"nographic", no_argument, 0, OPT_NOGRAPHIC},
       {"timeout", required_argument, 0, OPT_TIMEOUT},
@@ -167,7 +170,7 @@ int main(int argc, char **argv) {
       {0, 0, 0, 0},
   };
   const char *bios_path = NULL, *fda = NULL, *fdb = NULL, *hda = NULL, *hdb = NULL, *cdrom = NULL;
-  const char *boot_order = NULL;
+  const char *boot_order = NULL, *type_text = NULL;
   const char *kernel_path = NULL, *append = NULL, *initrd = NULL;
   uint64_t ram_mb = 32, max_insns = 0;
   bool no_reboot = false;
@@ -189,6 +192,7 @@ int main(int argc, char **argv) {
     case OPT_HDA: hda = optarg; break;
     case OPT_HDB: hdb = optarg; break;
     case OPT_CDROM: cdrom = optarg; break;
+    case OPT_TYPE: type_text = optarg; break;
     case OPT_BOOT:
       if (!(boot_order = parse_boot(optarg))) {
         fprintf(stderr, "holo86: -boot wants drive letters a, c, d (or order=...), not '%s'\n", optarg);
@@ -337,6 +341,21 @@ int main(int argc, char **argv) {
     return 1;
   }
   m->timeout_ns = (uint64_t)(timeout_s * 1e9);
+  /* --type: "\n" in the argument is Enter (the shell passes it literally). */
+  static char typed[4096];
+  if (type_text) {
+    size_t n = 0;
+    for (const char *p = type_text; *p && n + 1 < sizeof typed; p++) {
+      if (p[0] == '\\' && p[1] == 'n') {
+        typed[n++] = '\n';
+        p++;
+      } else {
+        typed[n++] = *p;
+      }
+    }
+    typed[n] = 0;
+    typist_start(&m->typist, typed);
+  }
   m->until_serial = until_serial && *until_serial ? until_serial : NULL;
   m->until_screen = until_screen && *until_screen ? until_screen : NULL;
   Tracer *tracer = NULL;
@@ -360,6 +379,7 @@ int main(int argc, char **argv) {
     status = 3;
     break;
   case STOP_UNTIL: status = 0; break;
+  case STOP_QUIT: status = 0; break;
   case STOP_POWEROFF: status = 0; break;
   case STOP_TIMEOUT:
     fprintf(stderr, "holo86: stopped after the %g s timeout\n", timeout_s);

@@ -1,0 +1,30 @@
+/* --type TEXT: types text on the emulated PS/2 keyboard as a person
+ * would at a prompt: a key every 30 ms, and before each line (at the start
+ * and after every Enter) it waits until the text screen has not changed
+ * for half a second, i.e. the guest has finished answering. */
+#ifndef HOLO86_TYPIST_H
+#define HOLO86_TYPIST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct Machine;
+
+typedef struct Typist {
+  const char *text;   /* what is left to type ("\n" is Enter) */
+  uint64_t next_ns;   /* virtual time of the next action */
+  uint64_t stable_since;
+  uint32_t screen_hash;
+  bool waiting;       /* waiting for the screen to settle */
+} Typist;
+
+/* Map a printable ASCII character (or '\n', '\t', '\b') to set-2 make
+ * codes: *scan is the key, *shift whether Shift must be held. False for a
+ * character the US keyboard cannot type. */
+bool typist_ascii_to_set2(char ch, uint8_t *scan, bool *shift);
+void typist_start(Typist *t, const char *text);
+/* Called from the machine loop; types when it is time. */
+void typist_poll(Typist *t, struct Machine *m, uint64_t now_ns);
+bool typist_done(const Typist *t);
+
+#endif
