@@ -109,7 +109,7 @@ void cpu_update_slow_mem(Cpu *c) {
   for (int i = 0; i < 4; i++)
     if ((c->dr[7] >> (2 * i)) & 3 && ((c->dr[7] >> (16 + 4 * i)) & 3) != 0) data_bp = true;
   bool ac = (c->cr[0] & CR0_AM) && (c->flags & F_AC) && c->cpl == 3;
-  bool slow = data_bp || ac;
+  bool slow = data_bp || ac || (c->tracer && c->tracer->access);
   if (slow && !c->slow_mem) paging_flush_all(c);
   c->slow_mem = slow;
 }

@@ -116,6 +116,10 @@ typedef struct CpuTracer {
   void (*insn)(void *opaque, struct Cpu *c, const struct Insn *in, uint32_t phys,
                const CpuRegs *before);
   void (*interrupt)(void *opaque, struct Cpu *c, int vector, int err, int kind);
+  /* Every data access by linear address (a debugger's watchpoints), before
+   * it is translated. With it set, cpu_update_slow_mem() (call it after
+   * attaching) sends every access through the slow path. */
+  void (*access)(void *opaque, struct Cpu *c, uint32_t lin, int size, bool write);
   void *opaque;
 } CpuTracer;
 

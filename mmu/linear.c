@@ -34,7 +34,8 @@ static bool crosses_page(uint32_t lin, int size) {
   return (lin & 0xFFF) > 0x1000u - (uint32_t)size;
 }
 
-/* Alignment check and data breakpoints, only while c->slow_mem. */
+/* Alignment check, data breakpoints and a debugger's watchpoints, only
+ * while c->slow_mem. */
 static void check_access(Cpu *c, uint32_t lin, int size, bool write) {
   if ((c->cr[0] & CR0_AM) && (c->flags & F_AC) && c->cpl == 3 && !c->sys_access &&
       (lin & (uint32_t)(size - 1)))
@@ -47,6 +48,7 @@ static void check_access(Cpu *c, uint32_t lin, int size, bool write) {
     uint32_t start = c->dr[i] & ~(len - 1);
     if (lin < start + len && start < lin + (uint32_t)size) c->db_hits |= 1u << i;
   }
+  if (c->tracer && c->tracer->access) c->tracer->access(c->tracer->opaque, c, lin, size, write);
 }
 
 uint32_t lin_read_slow(Cpu *c, uint32_t lin, int size) {

@@ -88,6 +88,38 @@ reserved:
   return false;
 }
 
+bool paging_probe(Cpu *c, uint32_t lin, bool write, uint32_t *phys) {
+  uint32_t p = lin;
+  if (c->cr[0] & CR0_PG) {
+    bool pae = c->cr[4] & CR4_PAE;
+    uint32_t pde_addr;
+    if (pae) {
+      uint64_t pdpte = c->pdpte[lin >> 30];
+      if (!(pdpte & PTE_P)) return false;
+      pde_addr = ((uint32_t)pdpte & 0xFFFFF000u) + ((lin >> 21) & 0x1FF) * 8;
+    } else {
+      pde_addr = (c->cr[3] & 0xFFFFF000u) + ((lin >> 22) & 0x3FF) * 4;
+    }
+    uint64_t pde = read_entry(c, pde_addr, pae), leaf = pde;
+    if (!(pde & PTE_P)) return false;
+    bool large = (pde & PTE_PS) && (pae || (c->cr[4] & CR4_PSE));
+    if (pae && pae_reserved(pde, large)) return false;
+    if (large) {
+      p = pae ? ((uint32_t)pde & 0xFFE00000u) | (lin & 0x1FFFFF)
+              : ((uint32_t)pde & 0xFFC00000u) | (lin & 0x3FFFFF);
+    } else {
+      uint32_t pte_addr = pae ? ((uint32_t)pde & 0xFFFFF000u) + ((lin >> 12) & 0x1FF) * 8
+                              : ((uint32_t)pde & 0xFFFFF000u) + ((lin >> 12) & 0x3FF) * 4;
+      leaf = read_entry(c, pte_addr, pae);
+      if (!(leaf & PTE_P) || (pae && pae_reserved(leaf, false))) return false;
+      p = ((uint32_t)leaf & 0xFFFFF000u) | (lin & 0xFFF);
+    }
+    if (write && (c->cr[0] & CR0_WP) && !((pde & PTE_W) && (leaf & PTE_W))) return false;
+  }
+  *phys = c->a20 ? p : p & ~(1u << 20);
+  return true;
+}
+
 void paging_flush_all(Cpu *c) {
   tlb_flush(&c->tlbs[0]);
   tlb_flush(&c->tlbs[1]);

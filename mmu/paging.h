@@ -21,6 +21,12 @@ typedef struct PageWalk {
 
 /* Translate lin for an access; false (with w->err) on a page fault. */
 bool paging_walk(Cpu *c, uint32_t lin, int acc, bool user, PageWalk *w);
+/* A debugger's translation of a linear address to a physical one (paging
+ * if enabled, then the A20 gate), with no side effect: no accessed/dirty
+ * bits, no fault, no TLB fill. False when the page is not mapped (or its
+ * entries have reserved bits set), or when write is true and a supervisor
+ * write would fault there (read-only page with CR0.WP). */
+bool paging_probe(Cpu *c, uint32_t lin, bool write, uint32_t *phys);
 void paging_write_cr3(Cpu *c, uint32_t v);
 void paging_write_cr4(Cpu *c, uint32_t v);
 void paging_invalidate(Cpu *c, uint32_t lin);
