@@ -390,12 +390,14 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
       m->frontend_tick(m->frontend_opaque);
       next_tick = host_ns() + 16000000; /* about 60 times a second */
     }
+    if (m->debug_poll && !m->paused) m->debug_poll(m->debug_opaque, 0);
     if (m->quit_requested) return STOP_QUIT;
     if (m->paused) {
       /* Virtual time stands still: move its origin by the time slept. */
       uint64_t t0 = host_ns();
       struct timespec ts = {0, 5000000};
-      nanosleep(&ts, NULL);
+      if (m->debug_poll) m->debug_poll(m->debug_opaque, 5);
+      else nanosleep(&ts, NULL);
       m->host_origin_ns += host_ns() - t0;
       continue;
     }

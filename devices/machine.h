@@ -77,6 +77,11 @@ typedef struct Machine {
   void *frontend_opaque;
   bool paused;         /* set by the frontend: the CPU and virtual time stand still */
   bool quit_requested; /* set by the frontend: machine_run returns STOP_QUIT */
+  /* Debugger hook (the gdb stub): called before every slice with timeout 0
+   * and, while paused, instead of sleeping with a timeout of a few ms it may
+   * block for serving its client. It sets paused and quit_requested itself. */
+  void (*debug_poll)(void *opaque, int timeout_ms);
+  void *debug_opaque;
   Typist typist;         /* --type */
   bool reset_requested;  /* keyboard controller, port 0x92 or 0xCF9 */
   bool powered_off;      /* ACPI S5 */
