@@ -21,6 +21,12 @@ static void dmat_teardown(void) {
 }
 static uint8_t dmat_in(uint16_t p) { return (uint8_t)io_in(dmat_bus, p, 1); }
 static void dmat_out(uint16_t p, uint8_t v) { io_out(dmat_bus, p, 1, v); }
+/* A 16-bit register read low byte first (the flip-flop order). */
+static unsigned dmat_in16(uint16_t p) {
+  unsigned lo = dmat_in(p);
+  unsigned hi = dmat_in(p);
+  return lo | hi << 8;
+}
 
 /* Program an 8-bit channel (0-3). */
 static void dmat_prog8(int ch, uint8_t mode, uint32_t addr, uint16_t count) {
@@ -72,8 +78,8 @@ Test(dma, write_transfer_to_memory_reaches_tc_and_masks) {
   /* Masked at TC (no auto-init); counters rolled: address +100, count FFFF. */
   cr_assert(!dma_channel_ready(&dmat, 2));
   dmat_out(0x0C, 0);
-  cr_assert_eq(dmat_in(0x04) | dmat_in(0x04) << 8, 0x3000 + 100);
-  cr_assert_eq(dmat_in(0x05) | dmat_in(0x05) << 8, 0xFFFF);
+  cr_assert_eq(dmat_in16(0x04), 0x3000 + 100);
+  cr_assert_eq(dmat_in16(0x05), 0xFFFF);
 }
 
 Test(dma, read_transfer_from_memory_partial) {
@@ -109,8 +115,8 @@ Test(dma, autoinit_reloads_and_stays_unmasked) {
   cr_assert(dma_terminal_count(&dmat, 2));
   cr_assert(dma_channel_ready(&dmat, 2));
   dmat_out(0x0C, 0);
-  cr_assert_eq(dmat_in(0x04) | dmat_in(0x04) << 8, 0x7000);
-  cr_assert_eq(dmat_in(0x05) | dmat_in(0x05) << 8, 7);
+  cr_assert_eq(dmat_in16(0x04), 0x7000);
+  cr_assert_eq(dmat_in16(0x05), 7);
 }
 
 Test(dma, decrement_mode_goes_down) {
