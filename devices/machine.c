@@ -402,7 +402,8 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
       continue;
     }
     typist_poll(&m->typist, m, now);
-    if (m->until_screen && now >= next_screen_check) {
+    /* With --type, --until-screen looks only once everything is typed. */
+    if (m->until_screen && typist_done(&m->typist) && now >= next_screen_check) {
       if (screen_has(m, m->until_screen)) return STOP_UNTIL;
       next_screen_check = now + 20000000; /* 50 times a second */
     }

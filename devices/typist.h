@@ -1,5 +1,5 @@
 /* --type TEXT: types text on the emulated PS/2 keyboard as a person
- * would at a prompt: a key every 30 ms, and before each line (at the start
+ * would at a prompt: a key every 100 ms, and before each line (at the start
  * and after every Enter) it waits until the text screen has not changed
  * for half a second, i.e. the guest has finished answering. */
 #ifndef HOLO86_TYPIST_H

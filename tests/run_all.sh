@@ -26,6 +26,7 @@ run "x87 soft float vs the host FPU" "$BUILD/fpu-diff"
 run "command line and demo" tests/cli/test_cli.sh "$BUILD"
 run "protected mode and paging programs" tests/pm/run.sh "$BUILD"
 run "Multiboot kernels (-kernel)" tests/multiboot/run.sh "$BUILD"
+run "SeaBIOS and FreeDOS" tests/guests/freedos.sh "$BUILD"
 if [ -d "$SST_DIR" ]; then
   run "SingleStepTests 80286" "$BUILD/sst-runner" "$SST_DIR"
 else
