@@ -5,7 +5,7 @@
 
 #include "devices/machine.h"
 
-#define KEY_GAP_NS 100000000u      /* 30 ms between key events */
+#define KEY_GAP_NS 100000000u /* 100 ms per key: FreeCom drops keys typed every 30 ms */
 #define SETTLE_NS 500000000u       /* screen unchanged this long = ready */
 
 /* Set-2 make codes of the US layout, by unshifted and shifted character. */
