@@ -9,7 +9,9 @@
 #include "devices/machine.h"
 #include "devices/multiboot.h"
 #include "frontend/demo_image.h"
+#include "frontend/screenshot.h"
 #include "frontend/trace.h"
+#include "frontend/ui.h"
 
 #define HOLO86_VERSION "0.1.0"
 
@@ -31,8 +33,14 @@ static void usage(FILE *f) {
           "  -boot a|c|d        first boot device, or order=XYZ (default: cad; a with only -fda)\n"
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
-          "  -serial DEV        COM1: stdio (default), none, or file:PATH (output only)\n"
-          "  -display none      no window (the only display so far); -nographic: the same\n"
+          "  -serial DEV        COM1: stdio, none, or file:PATH (output only); the default\n"
+          "                     is stdio unless -display curses or -monitor stdio has the terminal\n"
+          "  -display TYPE      sdl: a window (the default when $DISPLAY or $WAYLAND_DISPLAY\n"
+          "                     is set and SDL opens one), curses: the text screen in this\n"
+          "                     terminal, none; -nographic: none. Host keys: see README.md\n"
+          "  -monitor DEV       monitor console (QEMU-like; 'help' lists commands) on stdio\n"
+          "                     or unix:PATH\n"
+          "  --screenshot FILE  write what the screen shows as PNG when holo86 stops\n"
           "  --timeout SECONDS  stop after that many host seconds (exit status 124)\n"
           "  --until-serial TEXT  stop with exit status 0 once TEXT appears on COM1\n"
           "  --until-screen TEXT  stop with exit status 0 once TEXT is on the VGA text screen\n"
@@ -136,6 +144,7 @@ int main(int argc, char **argv) {
     OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
+    OPT_MONITOR, OPT_SCREENSHOT,
     OPT_KERNEL, OPT_APPEND, OPT_INITRD,
   };
   static const struct option opts[] = {
@@ -160,6 +169,8 @@ int main(int argc, char **argv) {
       {"type", required_argument, 0, OPT_TYPE},
       {"display", required_argument, 0, OPT_DISPLAY},
       {"nographic", no_argument, 0, OPT_NOGRAPHIC},
+      {"monitor", required_argument, 0, OPT_MONITOR},
+      {"screenshot", required_argument, 0, OPT_SCREENSHOT},
       {"timeout", required_argument, 0, OPT_TIMEOUT},
       {"until-serial", required_argument, 0, OPT_UNTIL_SERIAL},
       {"until-screen", required_argument, 0, OPT_UNTIL_SCREEN},
@@ -174,7 +185,8 @@ int main(int argc, char **argv) {
   const char *kernel_path = NULL, *append = NULL, *initrd = NULL;
   uint64_t ram_mb = 32, max_insns = 0;
   bool no_reboot = false;
-  const char *serial = "stdio";
+  const char *serial = NULL; /* NULL: stdio unless the terminal is taken */
+  const char *display = NULL, *monitor_spec = NULL, *screenshot = NULL;
   TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
   uint64_t num;
   double timeout_s = 0;
@@ -210,12 +222,15 @@ int main(int argc, char **argv) {
       break;
     case OPT_TRACE_INT: trace.interrupts = true; break;
     case OPT_DISPLAY:
-      if (strcmp(optarg, "none")) {
-        fprintf(stderr, "holo86: -display %s is not available yet; use -display none\n", optarg);
+      if (strcmp(optarg, "none") && strcmp(optarg, "sdl") && strcmp(optarg, "curses")) {
+        fprintf(stderr, "holo86: -display takes sdl, curses or none, not '%s'\n", optarg);
         return 2;
       }
+      display = optarg;
       break;
-    case OPT_NOGRAPHIC: break;
+    case OPT_NOGRAPHIC: display = "none"; break;
+    case OPT_MONITOR: monitor_spec = optarg; break;
+    case OPT_SCREENSHOT: screenshot = optarg; break;
     case OPT_TIMEOUT: {
       char *end;
       timeout_s = strtod(optarg, &end);
@@ -279,6 +294,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: %s needs -kernel\nTry 'holo86 --help'.\n", append ? "-append" : "-initrd");
     return 2;
   }
+
+  /* The terminal has one owner: the serial port, the curses display or
+   * the monitor. Conflicts are refused, as QEMU does. */
+  bool curses = display && !strcmp(display, "curses");
+  bool monitor_stdio = monitor_spec && !strcmp(monitor_spec, "stdio");
+  if (curses && monitor_stdio) {
+    fprintf(stderr, "holo86: -display curses and -monitor stdio both want the terminal; "
+            "use -monitor unix:PATH\n");
+    return 2;
+  }
+  if (serial && !strcmp(serial, "stdio") && (curses || monitor_stdio)) {
+    fprintf(stderr, "holo86: -serial stdio and %s both want the terminal; use -serial file:PATH "
+            "or none, or -monitor unix:PATH\n", curses ? "-display curses" : "-monitor stdio");
+    return 2;
+  }
+  if (!serial) serial = curses || monitor_stdio ? "none" : "stdio";
 
   MachineConfig cfg = {.ram_mb = ram_mb > 3072 ? 0 : (uint32_t)ram_mb, .no_reboot = no_reboot,
                        .serial_in_fd = -1};
@@ -367,7 +398,14 @@ int main(int argc, char **argv) {
     }
     m->cpu->tracer = tracer_hooks(tracer);
   }
+  Ui ui = {0};
+  if (!ui_open(&ui, m, display, monitor_spec)) {
+    tracer_close(tracer);
+    machine_free(m);
+    return 1;
+  }
   MachineStop why = machine_run(m, max_insns);
+  ui_close(&ui);
   tracer_close(tracer);
   int status = 0;
   switch (why) {
@@ -385,6 +423,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: stopped after the %g s timeout\n", timeout_s);
     status = 124;
     break;
+  }
+  if (screenshot) {
+    char why_not[320];
+    if (!screenshot_save(&m->vga, screenshot, why_not, sizeof why_not)) {
+      fprintf(stderr, "holo86: --screenshot: %s\n", why_not);
+      if (!status) status = 1;
+    }
   }
   if (screen_text) {
     static char text[VGA_TEXT_MAX_COLS * VGA_TEXT_MAX_ROWS + VGA_TEXT_MAX_ROWS + 1];
