@@ -1,6 +1,9 @@
 /* Guest MIPS of the interpreter on a fixed instruction mix.
  *
- *   bench-cpu [mix.bin]
+ *   bench-cpu [--jit | --lockstep] [mix.bin]
+ *
+ * --jit runs the guest through the JIT (jit/), --lockstep through the JIT
+ * checked against the interpreter; the default is the interpreter.
  *
  * mix.bin is bench/mix.asm assembled by nasm (default: MIX_BIN, which the
  * Makefile may define, else build/bench/mix.bin). The program is loaded at
@@ -23,6 +26,7 @@
 #include <time.h>
 
 #include "cpu/cpu.h"
+#include "jit/jit.h"
 #include "devices/iobus.h"
 #include "mmu/physmem.h"
 
@@ -169,6 +173,11 @@ static void install_traps(PhysMem *pm) {
 }
 
 int main(int argc, char **argv) {
+  int accel = ACCEL_INTERP;
+  if (argc > 1 && (!strcmp(argv[1], "--jit") || !strcmp(argv[1], "--lockstep"))) {
+    accel = argv[1][2] == 'j' ? ACCEL_JIT : ACCEL_LOCKSTEP;
+    argc--, argv++;
+  }
   const char *path = argc > 1 ? argv[1] : MIX_BIN;
   static uint8_t bin[MAX_BIN];
   size_t size = load_file(path, bin, sizeof bin);
@@ -192,6 +201,10 @@ int main(int argc, char **argv) {
   PhysMem *pm = phys_new(16u << 20);
   IoBus *io = iobus_new();
   Cpu *c = cpu_new(pm, io);
+  if (jit_enable(c, accel, 0) != 0) {
+    fprintf(stderr, "bench-cpu: cannot enable the JIT\n");
+    return 2;
+  }
   install_traps(pm);
   phys_write_buf(pm, (uint32_t)LOAD_SEG * 16, bin, size);
   cpu_load_seg(c, SEG_CS, LOAD_SEG);
@@ -208,7 +221,8 @@ int main(int argc, char **argv) {
   while (!c->halted && !c->shutdown && c->icount < INSN_LIMIT) cpu_run(c, 50000000);
   double t1 = now();
 
-  printf("bench-cpu: %s (%zu bytes), interpreter, 16-bit real mode\n", path, size);
+  printf("bench-cpu: %s (%zu bytes), %s, 16-bit real mode\n", path, size,
+         accel == ACCEL_JIT ? "JIT" : accel == ACCEL_LOCKSTEP ? "JIT in lockstep" : "interpreter");
   int wrong = 0;
   if (!c->halted || c->shutdown || c->seg[SEG_CS].sel != LOAD_SEG ||
       marks.n != N_KERNELS + 1) {
@@ -260,6 +274,9 @@ int main(int argc, char **argv) {
   if (wrong) printf("bench-cpu: FAILED: %d wrong result%s: the MIPS above mean nothing\n",
                     wrong, wrong == 1 ? "" : "s");
 
+  fflush(stdout);
+  jit_print_stats(c);
+  if (c->jit && c->jit->divergences) wrong++;
   cpu_free(c);
   iobus_free(io);
   phys_free(pm);

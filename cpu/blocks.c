@@ -90,6 +90,8 @@ static Block *build(Cpu *c, BlockCache *bc, uint32_t phys) {
   b->phys = phys;
   b->mode = block_mode(c);
   b->link_epoch = c->code_epoch - 1; /* no links yet */
+  b->jit_code = NULL;
+  b->jit_runs = 0;
   b->page[0] = b->page[1] = phys >> PAGE_SHIFT;
   b->n = 0;
   uint32_t pos = 0;

@@ -22,6 +22,10 @@ typedef struct Block {
   uint32_t link_epoch;
   uint32_t link_eip[2];
   const struct Block *link[2];
+  /* The JIT's translation (a JitCode, jit/jit.h) or NULL, and how often the
+   * block ran untranslated; both reset when the block is built. */
+  void *jit_code;
+  uint32_t jit_runs;
   Insn insn[];
 } Block;
 

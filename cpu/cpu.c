@@ -7,6 +7,7 @@
 
 #include "cpu/blocks.h"
 #include "cpu/exec.h"
+#include "jit/jit.h"
 #include "mmu/paging.h"
 #include "mmu/physmem.h"
 
@@ -27,6 +28,7 @@ Cpu *cpu_new(struct PhysMem *mem, struct IoBus *io) {
 void cpu_free(Cpu *c) {
   if (!c) return;
   blocks_free(c->blocks);
+  jit_free(c->jit);
   free(c);
 }
 
@@ -156,7 +158,7 @@ _Noreturn void unimplemented(Cpu *c, const Insn *in, const char *what) {
 }
 
 /* Execute one block's instructions; stop early when an event is posted. */
-static void run_block(Cpu *c, const Block *b) {
+void cpu_run_block(Cpu *c, const Block *b) {
   const Insn *in = b->insn, *end = b->insn + b->n;
   do {
     c->insn_eip = c->eip;
@@ -268,7 +270,10 @@ uint64_t cpu_run(Cpu *c, uint64_t max) {
     if (c->events) check_interrupts(c);
     if (c->halted) break;
     if (debug_active(c)) step_debug(c);
-    else run_block(c, blocks_next(c));
+    else {
+      const Block *b = blocks_next(c);
+      if (c->accel == ACCEL_INTERP || !jit_exec(c, b)) cpu_run_block(c, b);
+    }
   }
   return c->icount - start;
 }

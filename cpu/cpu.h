@@ -178,6 +178,8 @@ typedef struct Cpu {
   struct X87 fpu; /* x87/MMX state (cpu/fpu/x87.h) */
   struct BlockCache *blocks;
   const CpuTracer *tracer; /* NULL unless tracing */
+  uint8_t accel;      /* ACCEL_* (jit/jit.h): interpreter, JIT or lockstep */
+  struct Jit *jit;    /* the JIT's state, NULL until jit_enable() */
   struct PhysMem *mem;
   struct IoBus *io;
 } Cpu;
@@ -187,6 +189,11 @@ typedef struct Cpu {
 Cpu *cpu_new(struct PhysMem *mem, struct IoBus *io);
 void cpu_free(Cpu *c);
 void cpu_reset(Cpu *c);
+
+struct Block;
+/* Execute one decoded block in the interpreter (the reference the JIT and
+ * its lockstep mode compare against). */
+void cpu_run_block(Cpu *c, const struct Block *b);
 
 /* Run until EV_STOP, HLT with interrupts off, or max instructions retired.
  * Returns the number of instructions retired. */

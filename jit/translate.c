@@ -1,0 +1,465 @@
+/* Block translation: a decoded Block becomes one host function
+ *
+ *   void block(Cpu *c)        ; RBX = c for the whole body
+ *     push rbx
+ *     mov  rbx, rdi
+ *     <one piece per guest instruction>
+ *   exit:
+ *     pop  rbx
+ *     ret
+ *
+ * Per instruction, either a handler call (the general case, step 1) or an
+ * inline fast path (step 2). A handler call is what run_block() does:
+ *
+ *     mov  eax, [rbx+eip]          ; EIP of this instruction
+ *     add  eax, d                  ;   (+ pending advance of inline insns)
+ *     movzx eax, ax                ;   (16-bit code only)
+ *     mov  [rbx+insn_eip], eax
+ *     mov  edx, [rbx+r+4*ESP]
+ *     mov  [rbx+insn_esp], edx
+ *     add  eax, len                ; EIP after it
+ *     movzx eax, ax                ;   (16-bit code only)
+ *     mov  [rbx+eip], eax
+ *     add  qword [rbx+icount], k   ;   (inline insns retired since the last flush)
+ *     mov  rdi, rbx
+ *     mov  rsi, <&b->insn[i]>
+ *     mov  rax, <in->fn>
+ *     call rax
+ *     add  qword [rbx+icount], 1
+ *     cmp  dword [rbx+events], 0   ;   (not after the last instruction)
+ *     jne  exit
+ *
+ * Inline instructions touch only registers and the lazy-flags record, so
+ * they cannot fault and need neither insn_eip/insn_esp nor an events
+ * check: their EIP advance and icount are accumulated at translation time
+ * and stored before the next handler call or the block's end (16-bit EIP
+ * wrapping commutes: ((e + a) & 0xFFFF) + b wraps to (e + a + b) & 0xFFFF).
+ * Registers a handler may read (insn_eip, EIP, icount) are always exact
+ * when it runs, and so is everything at the block's exits. */
+#include <stddef.h>
+#include <string.h>
+
+#include "cpu/flags.h"
+#include "jit/emit.h"
+#include "jit/jit.h"
+
+#define OFF(field) ((int32_t)offsetof(Cpu, field))
+
+_Static_assert(offsetof(LazyFlags, op) == 12 && offsetof(LazyFlags, size) == 13 &&
+                   offsetof(LazyFlags, carry) == 14 && sizeof(LazyFlags) == 16,
+               "translate.c writes op|size<<8 (|carry<<16) as one store");
+
+static HMem field(int32_t off) { return hmem(H_RBX, off); }
+
+/* The guest register r of size bytes inside the Cpu (AH..BH are byte 1 of
+ * EAX..EBX). */
+static HMem greg(int r, int size) {
+  if (size == 1 && r >= 4) return field(OFF(r) + 4 * (r - 4) + 1);
+  return field(OFF(r) + 4 * r);
+}
+
+typedef struct Tr {
+  Emit e;
+  Block *b;
+  bool code32;
+  uint32_t pend_eip; /* EIP advance not stored yet */
+  uint32_t pend_n;   /* instructions retired, not counted yet */
+  int lf_op;         /* LazyOp the record holds for sure, or -1 */
+  int lf_size;
+  size_t exits[BLOCK_MAX_INSNS + 1];
+  int n_exits;
+  bool safe;
+  uint32_t n_inline;
+} Tr;
+
+/* ------------------------------------------------------------------------
+ * Pieces shared by all instructions. */
+
+/* eax = eax + d, wrapped to 16 bits in 16-bit code:
+ *   add eax, d ; movzx eax, ax */
+static void add_eip(Tr *t, uint32_t d) {
+  if (d) emit_alu_imm(&t->e, HA_ADD, 4, H_RAX, d);
+  if (!t->code32) emit_movzx_reg(&t->e, 2, H_RAX, H_RAX);
+}
+
+/* Store the pending EIP advance:
+ *   add dword [rbx+eip], d                          (32-bit code)
+ *   mov eax, [rbx+eip] ; add eax, d ; movzx eax, ax ; mov [rbx+eip], eax */
+static void flush_eip(Tr *t) {
+  if (!t->pend_eip) return;
+  if (t->code32) {
+    emit_alu_mem_imm(&t->e, HA_ADD, 4, field(OFF(eip)), t->pend_eip);
+  } else {
+    emit_load(&t->e, 4, H_RAX, field(OFF(eip)));
+    add_eip(t, t->pend_eip);
+    emit_store(&t->e, 4, field(OFF(eip)), H_RAX);
+  }
+  t->pend_eip = 0;
+}
+
+/*   add qword [rbx+icount], n */
+static void flush_count(Tr *t) {
+  if (!t->pend_n) return;
+  emit_alu_mem_imm(&t->e, HA_ADD, 8, field(OFF(icount)), t->pend_n);
+  t->pend_n = 0;
+}
+
+/* What run_block() does before the handler: insn_eip, insn_esp, EIP past
+ * the instruction; and the count of the inline instructions before it. */
+static void begin_insn(Tr *t, const Insn *in) {
+  emit_load(&t->e, 4, H_RAX, field(OFF(eip)));
+  if (t->pend_eip) add_eip(t, t->pend_eip);
+  t->pend_eip = 0;
+  emit_store(&t->e, 4, field(OFF(insn_eip)), H_RAX);
+  emit_load(&t->e, 4, H_RDX, greg(ESP, 4));
+  emit_store(&t->e, 4, field(OFF(insn_esp)), H_RDX);
+  add_eip(t, in->len);
+  emit_store(&t->e, 4, field(OFF(eip)), H_RAX);
+  flush_count(t);
+}
+
+/*   mov rdi, rbx ; mov rsi, in ; mov rax, fn ; call rax */
+static void call_handler(Tr *t, const Insn *in, Handler fn) {
+  emit_mov_reg(&t->e, 8, H_RDI, H_RBX);
+  emit_mov_imm64(&t->e, H_RSI, (uint64_t)(uintptr_t)in);
+  emit_mov_imm64(&t->e, H_RAX, (uint64_t)(uintptr_t)fn);
+  emit_call_reg(&t->e, H_RAX);
+}
+
+/*   cmp dword [rbx+events], 0 ; jne exit */
+static void check_events(Tr *t) {
+  emit_alu_mem_imm(&t->e, HA_CMP, 4, field(OFF(events)), 0);
+  t->exits[t->n_exits++] = emit_jcc(&t->e, HC_NE, -1);
+}
+
+/* ------------------------------------------------------------------------
+ * What the lazy-flags record holds after a handler, when it is certain:
+ * the ALU handlers in cpu/ops_alu.c (operands masked to the size, as
+ * flags_cf() and the inline Jcc below assume). */
+
+enum { F_EG, F_GE, F_AI, F_EI };
+enum { G_ADD, G_OR, G_ADC, G_SBB, G_AND, G_SUB, G_XOR, G_CMP };
+
+static const struct AluForm {
+  Handler fn;
+  int op, form;
+} alu_forms[] = {
+#define FORMS(name, op) \
+  {name##_EG, op, F_EG}, {name##_GE, op, F_GE}, {name##_AI, op, F_AI}, {name##_EI, op, F_EI}
+    FORMS(add, G_ADD), FORMS(or, G_OR), FORMS(and, G_AND), FORMS(sub, G_SUB),
+    FORMS(xor, G_XOR), FORMS(cmp, G_CMP), FORMS(adc, G_ADC), FORMS(sbb, G_SBB),
+#undef FORMS
+};
+
+static const struct AluForm *alu_form(Handler fn) {
+  for (size_t i = 0; i < sizeof alu_forms / sizeof alu_forms[0]; i++)
+    if (alu_forms[i].fn == fn) return &alu_forms[i];
+  return NULL;
+}
+
+static int lazy_of(int op) {
+  switch (op) {
+  case G_ADD: return LF_ADD;
+  case G_SUB: case G_CMP: return LF_SUB;
+  case G_OR: case G_AND: case G_XOR: return LF_LOGIC;
+  default: return -1; /* ADC/SBB: not tracked */
+  }
+}
+
+/* The record a handler leaves, or -1. */
+static int lf_after_handler(const Insn *in) {
+  const struct AluForm *f = alu_form(in->fn);
+  if (f) return lazy_of(f->op);
+  if (in->fn == inc_r || in->fn == inc_E) return LF_INC;
+  if (in->fn == dec_r || in->fn == dec_E) return LF_DEC;
+  if (in->fn == neg_E) return LF_SUB; /* 0 - a, a masked */
+  if (in->fn == test_EG || in->fn == test_AI || in->fn == test_EI) return LF_LOGIC;
+  return -1;
+}
+
+/* Handlers that touch nothing but registers and flags when they have no
+ * memory operand: a block made of these (and inline code) can be re-run
+ * by the interpreter on a copy of the CPU, which is what lockstep does. */
+static bool register_only(const Insn *in) {
+  static const Handler any_form[] = {lea, nop, cbw, cwd, clc, stc, cmc, cld, std, lahf, sahf,
+                                     salc, inc_r, dec_r, xchg_r, mov_rI, jcc, jmp_rel, bswap,
+                                     loop_jcxz, test_AI};
+  static const Handler mod3[] = {mov_EG, mov_GE, mov_EI, xchg_EG, inc_E, dec_E, not_E, neg_E,
+                                 test_EG, test_EI, shift_E, shld, shrd, bsf, bsr, movzx, movsx,
+                                 setcc, cmov, imul_GE, imul_GEI, mul_E, imul_E, div_E, idiv_E};
+  for (size_t i = 0; i < sizeof any_form / sizeof any_form[0]; i++)
+    if (in->fn == any_form[i]) return true;
+  const struct AluForm *f = alu_form(in->fn);
+  if (f && (f->form == F_AI || in->mod == 3)) return true;
+  if (in->mod == 3 && (in->dflags & D_M))
+    for (size_t i = 0; i < sizeof mod3 / sizeof mod3[0]; i++)
+      if (in->fn == mod3[i]) return true;
+  return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Inline fast paths. Each writes exactly what its handler writes. */
+
+/* eax = guest register r zero-extended:
+ *   movzx eax, byte [rbx+r] | movzx eax, word [rbx+r] | mov eax, [rbx+r] */
+static void load_greg(Tr *t, int hreg, int r, int size) {
+  if (size == 4) emit_load(&t->e, 4, hreg, greg(r, 4));
+  else emit_movzx_load(&t->e, size, hreg, greg(r, size));
+}
+
+/* The record's op and size (carry 0):  mov dword [rbx+lf.op], op | size<<8 */
+static void set_lf_op(Tr *t, int op, int size) {
+  emit_store_imm(&t->e, 4, field(OFF(lf.op)), (uint32_t)op | (uint32_t)size << 8);
+  t->lf_op = op;
+  t->lf_size = size;
+}
+
+/* ADD/OR/AND/SUB/XOR/CMP with register operands (ops_alu.c's alu()):
+ *   movzx|mov eax, <a>          ; a = the destination register
+ *   mov  [rbx+lf.a], eax
+ *   movzx|mov ecx, <b>          ; (b a register)
+ *   mov  [rbx+lf.b], ecx
+ *   op   eax, ecx               ; or: mov dword [rbx+lf.b], imm ; op eax, imm
+ *   movzx eax, al|ax            ; (ADD/SUB below 32 bits: r & mask)
+ *   mov  [rbx+lf.res], eax
+ *   mov  dword [rbx+lf.op], LF_x | size<<8
+ *   mov  [rbx+<dst>], al|ax|eax ; (not CMP)
+ */
+static void inline_alu(Tr *t, int op, int size, int dst, int src, bool is_imm, uint32_t imm) {
+  static const int host_op[] = {[G_ADD] = HA_ADD, [G_OR] = HA_OR, [G_AND] = HA_AND,
+                                [G_SUB] = HA_SUB, [G_XOR] = HA_XOR, [G_CMP] = HA_SUB};
+  load_greg(t, H_RAX, dst, size);
+  emit_store(&t->e, 4, field(OFF(lf.a)), H_RAX);
+  if (is_imm) {
+    emit_store_imm(&t->e, 4, field(OFF(lf.b)), imm);
+    emit_alu_imm(&t->e, host_op[op], 4, H_RAX, imm);
+  } else {
+    load_greg(t, H_RCX, src, size);
+    emit_store(&t->e, 4, field(OFF(lf.b)), H_RCX);
+    emit_alu_reg(&t->e, host_op[op], 4, H_RAX, H_RCX);
+  }
+  if (size < 4 && (op == G_ADD || op == G_SUB || op == G_CMP))
+    emit_movzx_reg(&t->e, size, H_RAX, H_RAX);
+  emit_store(&t->e, 4, field(OFF(lf.res)), H_RAX);
+  set_lf_op(t, lazy_of(op), size);
+  if (op != G_CMP) emit_store(&t->e, size, greg(dst, size), H_RAX);
+}
+
+/* INC/DEC r, when the record's kind is known here so CF (kept by INC/DEC)
+ * can be captured without flags_cf():
+ *   (LOGIC)    mov byte [rbx+lf.carry], 0
+ *   (SUB)      mov ecx, [rbx+lf.a] ; cmp ecx, [rbx+lf.b] ; setb cl ; mov [rbx+lf.carry], cl
+ *   (ADD)      mov ecx, [rbx+lf.res] ; cmp ecx, [rbx+lf.a] ; setb cl ; mov [rbx+lf.carry], cl
+ *   (INC/DEC)  carry unchanged
+ *   movzx|mov eax, [rbx+r]
+ *   mov  [rbx+lf.a], eax
+ *   mov  dword [rbx+lf.b], 1
+ *   add|sub eax, 1
+ *   movzx eax, ax               ; (16-bit)
+ *   mov  [rbx+lf.res], eax
+ *   mov  word [rbx+lf.op], LF_INC|LF_DEC | size<<8
+ *   mov  [rbx+r], ax|eax
+ */
+static bool inline_incdec(Tr *t, const Insn *in, bool dec) {
+  int size = in->size, r = in->aux;
+  switch (t->lf_op) {
+  case LF_LOGIC: emit_store_imm(&t->e, 1, field(OFF(lf.carry)), 0); break;
+  case LF_SUB:
+  case LF_ADD: {
+    bool sub = t->lf_op == LF_SUB;
+    emit_load(&t->e, 4, H_RCX, field(sub ? OFF(lf.a) : OFF(lf.res)));
+    emit_alu_load(&t->e, HA_CMP, 4, H_RCX, field(sub ? OFF(lf.b) : OFF(lf.a)));
+    emit_setcc(&t->e, HC_B, H_RCX);
+    emit_store(&t->e, 1, field(OFF(lf.carry)), H_RCX);
+    break;
+  }
+  case LF_INC: case LF_DEC: break;
+  default: return false;
+  }
+  load_greg(t, H_RAX, r, size);
+  emit_store(&t->e, 4, field(OFF(lf.a)), H_RAX);
+  emit_store_imm(&t->e, 4, field(OFF(lf.b)), 1);
+  emit_alu_imm(&t->e, dec ? HA_SUB : HA_ADD, 4, H_RAX, 1);
+  if (size < 4) emit_movzx_reg(&t->e, size, H_RAX, H_RAX);
+  emit_store(&t->e, 4, field(OFF(lf.res)), H_RAX);
+  int op = dec ? LF_DEC : LF_INC;
+  emit_store_imm(&t->e, 2, field(OFF(lf.op)), (uint32_t)op | (uint32_t)size << 8);
+  t->lf_op = op;
+  t->lf_size = size;
+  emit_store(&t->e, size, greg(r, size), H_RAX);
+  return true;
+}
+
+/* Regenerate the guest's arithmetic flags in the host's from a record of
+ * known kind, at the operand size, so host condition cc is guest cc:
+ *   (SUB)       mov eax, [rbx+lf.a] ; cmp al|ax|eax, [rbx+lf.b]
+ *   (ADD)       mov eax, [rbx+lf.a] ; add al|ax|eax, [rbx+lf.b]
+ *   (LOGIC)     mov eax, [rbx+lf.res] ; test al|ax|eax, al|ax|eax   (CF = OF = 0)
+ *   (INC/DEC)   mov eax, [rbx+lf.a] ; inc|dec al|ax|eax   (not for CF conditions)
+ * AF may differ; no condition reads it. */
+static bool host_flags(Tr *t, int cc) {
+  int s = t->lf_size;
+  switch (t->lf_op) {
+  case LF_SUB:
+  case LF_ADD:
+    emit_load(&t->e, 4, H_RAX, field(OFF(lf.a)));
+    emit_alu_load(&t->e, t->lf_op == LF_SUB ? HA_CMP : HA_ADD, s, H_RAX, field(OFF(lf.b)));
+    return true;
+  case LF_LOGIC:
+    emit_load(&t->e, 4, H_RAX, field(OFF(lf.res)));
+    emit_test_reg(&t->e, s, H_RAX, H_RAX);
+    return true;
+  case LF_INC:
+  case LF_DEC:
+    if ((cc >> 1) == 1 || (cc >> 1) == 3) return false; /* B/AE/BE/A read CF */
+    emit_load(&t->e, 4, H_RAX, field(OFF(lf.a)));
+    if (t->lf_op == LF_INC) emit_inc_reg(&t->e, s, H_RAX);
+    else emit_dec_reg(&t->e, s, H_RAX);
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Jcc (known record) and JMP rel, the block's last instruction. After
+ * begin_insn() (EIP is past the instruction, insn_eip set):
+ *   <host_flags>                   ; Jcc only
+ *   j!cc done                      ; Jcc only
+ *   mov  eax, [rbx+eip]
+ *   add  eax, imm
+ *   movzx eax, ax                  ; (16-bit operand size)
+ *   cmp  eax, [rbx+seg[CS].limit]
+ *   ja   slow
+ *   mov  [rbx+eip], eax
+ *   jmp  done
+ * slow:                            ; beyond the CS limit: the handler
+ *   mov rdi, rbx ; mov rsi, in ; mov rax, fn ; call rax   ; raises #GP(0)
+ * done:
+ *   add  qword [rbx+icount], 1 */
+static bool inline_branch(Tr *t, const Insn *in, bool cond) {
+  Tr save = *t;
+  begin_insn(t, in);
+  size_t skip = 0;
+  if (cond) {
+    if (!host_flags(t, in->aux)) {
+      *t = save; /* not emitted: the caller emits a handler call */
+      return false;
+    }
+    skip = emit_jcc(&t->e, in->aux ^ 1, -1);
+  }
+  emit_load(&t->e, 4, H_RAX, field(OFF(eip)));
+  emit_alu_imm(&t->e, HA_ADD, 4, H_RAX, in->imm);
+  if (in->size == 2) emit_movzx_reg(&t->e, 2, H_RAX, H_RAX);
+  emit_alu_load(&t->e, HA_CMP, 4, H_RAX, field(OFF(seg[SEG_CS].limit)));
+  size_t slow = emit_jcc(&t->e, HC_A, -1);
+  emit_store(&t->e, 4, field(OFF(eip)), H_RAX);
+  size_t done = emit_jmp(&t->e, -1);
+  emit_patch_rel32(&t->e, slow, emit_size(&t->e));
+  call_handler(t, in, in->fn);
+  emit_patch_rel32(&t->e, done, emit_size(&t->e));
+  if (cond) emit_patch_rel32(&t->e, skip, emit_size(&t->e));
+  t->pend_n = 1;
+  return true;
+}
+
+/* Try the inline forms; false: emit a handler call. */
+static bool try_inline(Tr *t, const Insn *in, bool last) {
+  Handler fn = in->fn;
+  if (in->lock) return false;
+  if (fn == mov_rI) {
+    /* mov byte|word|dword [rbx+r], imm */
+    emit_store_imm(&t->e, in->size, greg(in->aux, in->size), in->imm & size_mask(in->size));
+    return true;
+  }
+  if ((fn == mov_EG || fn == mov_GE) && in->mod == 3) {
+    /* movzx|mov eax, [rbx+src] ; mov [rbx+dst], al|ax|eax */
+    int dst = fn == mov_EG ? in->rm : in->reg, src = fn == mov_EG ? in->reg : in->rm;
+    load_greg(t, H_RAX, src, in->size);
+    emit_store(&t->e, in->size, greg(dst, in->size), H_RAX);
+    return true;
+  }
+  if (fn == mov_EI && in->mod == 3) {
+    emit_store_imm(&t->e, in->size, greg(in->rm, in->size), in->imm & size_mask(in->size));
+    return true;
+  }
+  const struct AluForm *f = alu_form(fn);
+  if (f && f->op != G_ADC && f->op != G_SBB) {
+    uint32_t imm = in->imm & size_mask(in->size);
+    switch (f->form) {
+    case F_EG: if (in->mod != 3) return false; inline_alu(t, f->op, in->size, in->rm, in->reg, false, 0); return true;
+    case F_GE: if (in->mod != 3) return false; inline_alu(t, f->op, in->size, in->reg, in->rm, false, 0); return true;
+    case F_AI: inline_alu(t, f->op, in->size, EAX, 0, true, imm); return true;
+    case F_EI: if (in->mod != 3) return false; inline_alu(t, f->op, in->size, in->rm, 0, true, imm); return true;
+    }
+  }
+  if (fn == inc_r || fn == dec_r) return inline_incdec(t, in, fn == dec_r);
+  if (last && fn == jcc) return inline_branch(t, in, true);
+  if (last && fn == jmp_rel) return inline_branch(t, in, false);
+  if (fn == nop) return true; /* nothing at all (90, PAUSE, 0F 1F hint NOPs) */
+  return false;
+}
+
+JitCode *jit_translate(Cpu *c, Block *b) {
+  Jit *j = c->jit;
+  Tr t = {.b = b, .code32 = b->mode & 1, .lf_op = -1, .safe = true};
+  JitCode hdr = {0};
+  emit_init(&t.e, j->scratch + sizeof hdr, sizeof j->scratch - sizeof hdr);
+  /* push rbx ; mov rbx, rdi */
+  emit_push(&t.e, H_RBX);
+  emit_mov_reg(&t.e, 8, H_RBX, H_RDI);
+  for (uint32_t i = 0; i < b->n; i++) {
+    const Insn *in = &b->insn[i];
+    bool last = i + 1 == b->n;
+    bool branch = in->fn == jcc || in->fn == jmp_rel;
+    if (!branch && try_inline(&t, in, last)) {
+      t.pend_eip += in->len;
+      t.pend_n++;
+      t.n_inline++;
+      continue;
+    }
+    if (branch && last && try_inline(&t, in, last)) {
+      t.n_inline++;
+      break;
+    }
+    if (!register_only(in)) t.safe = false;
+    begin_insn(&t, in);
+    call_handler(&t, in, in->fn);
+    t.lf_op = lf_after_handler(in);
+    t.lf_size = in->size;
+    t.pend_n = 1;
+    if (!last) {
+      flush_count(&t);
+      check_events(&t);
+    }
+  }
+  flush_eip(&t);
+  flush_count(&t);
+  /* exit: pop rbx ; ret */
+  size_t exit = emit_size(&t.e);
+  for (int i = 0; i < t.n_exits; i++) emit_patch_rel32(&t.e, t.exits[i], exit);
+  emit_pop(&t.e, H_RBX);
+  emit_ret(&t.e);
+  if (t.e.overflow) {
+    j->failed++;
+    return NULL;
+  }
+  hdr.safe = t.safe;
+  hdr.n_inline = t.n_inline;
+  hdr.size = (uint32_t)emit_size(&t.e);
+  memcpy(j->scratch, &hdr, sizeof hdr);
+  JitCode *jc = codecache_commit(&j->cache, j->scratch, sizeof hdr + hdr.size);
+  if (!jc) {
+    /* Full: start again empty. Every Block holding a pointer into the
+     * cache goes too (the block cache is flushed), b included; it stays
+     * readable until the next block is decoded, so the caller may still
+     * interpret it. */
+    codecache_reset(&j->cache);
+    blocks_flush(c->blocks);
+    return NULL;
+  }
+  j->translated++;
+  j->inline_insns += t.n_inline;
+  j->handler_insns += b->n - t.n_inline;
+  b->jit_code = jc;
+  return jc;
+}
