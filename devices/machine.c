@@ -259,6 +259,13 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   pci_register(&m->pci, vga_pci(&m->vga));
   machine_add_device(m, &m->vga.dev);
 
+  coproc_init(&m->coproc, m->io);
+  m->coproc.set_irq = machine_set_irq;
+  m->coproc.opaque = m;
+  m->cpu->fpu.ferr = coproc_ferr;
+  m->cpu->fpu.ferr_opaque = &m->coproc;
+  machine_add_device(m, &m->coproc.dev);
+
   dma_init(&m->dma, m->io, m->mem);
   machine_add_device(m, &m->dma.dev);
   fdc_init(&m->fdc, m->io, &m->dma);

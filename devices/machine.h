@@ -10,6 +10,7 @@
 
 #include "cpu/cpu.h"
 #include "devices/acpi_pm.h"
+#include "devices/coproc.h"
 #include "devices/debugcon.h"
 #include "devices/disk_image.h"
 #include "devices/dma.h"
@@ -47,6 +48,7 @@ typedef struct Machine {
   Kbc kbc;
   Port92 port92;
   FwCfg fwcfg;
+  Coproc coproc;      /* FERR# -> IRQ13 */
   Dma dma;
   Fdc fdc;
   Ide ide;
