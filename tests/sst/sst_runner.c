@@ -41,6 +41,7 @@
 #include "cpu/cpu.h"
 #include "devices/iobus.h"
 #include "mmu/physmem.h"
+#include "jit/jit.h"
 
 /* Test addresses are real-mode physical addresses, all below 0x110000
  * (FFFF:FFFF with A20 on); 2 MiB of RAM covers them. */
@@ -708,6 +709,7 @@ static json_object *form_meta(const Suite *s, const char *opkey, int reg, const 
 typedef struct Options {
   bool verbose;      /* -v: every failing test, not only the first per form */
   bool run_excluded; /* -x: run excluded tests too, to review the exclusions */
+  int accel;         /* -jit / -lockstep: run through the JIT (jit/jit.h) */
 } Options;
 
 typedef struct Totals {
@@ -842,10 +844,12 @@ static void run_file(Machine *m, const Suite *s, const char *dir, const char *fi
 /* ------------------------------------------------------------------------ */
 
 static int usage(void) {
-  fprintf(stderr, "usage: sst-runner [-v] [-x] DIR [FORM...]\n"
+  fprintf(stderr, "usage: sst-runner [-v] [-x] [-jit|-lockstep] DIR [FORM...]\n"
                   "  DIR holds metadata.json, revocation_list.txt and v1_real_mode/*.json.gz;\n"
                   "  FORM restricts the run to forms such as 07 or F7.6; -v lists every failure;\n"
-                  "  -x also runs the excluded tests and says how many match the 286 anyway.\n");
+                  "  -x also runs the excluded tests and says how many match the 286 anyway;\n"
+                  "  -jit runs them through the JIT, -lockstep through the JIT checked against\n"
+                  "  the interpreter.\n");
   return 2;
 }
 
@@ -879,6 +883,8 @@ int main(int argc, char **argv) {
   for (; argi < argc && argv[argi][0] == '-'; argi++) {
     if (strcmp(argv[argi], "-v") == 0) opt.verbose = true;
     else if (strcmp(argv[argi], "-x") == 0) opt.run_excluded = true;
+    else if (strcmp(argv[argi], "-jit") == 0) opt.accel = ACCEL_JIT;
+    else if (strcmp(argv[argi], "-lockstep") == 0) opt.accel = ACCEL_LOCKSTEP;
     else return usage();
   }
   if (argi >= argc) return usage();
@@ -951,6 +957,14 @@ int main(int argc, char **argv) {
   m.pm = phys_new(RAM_SIZE);
   m.io = iobus_new();
   m.c = cpu_new(m.pm, m.io);
+  if (opt.accel != ACCEL_INTERP) {
+    /* Every block is translated the first time it runs. */
+    if (jit_enable(m.c, opt.accel, 0) != 0) {
+      fprintf(stderr, "sst-runner: cannot enable the JIT\n");
+      goto out;
+    }
+    m.c->jit->threshold = 0;
+  }
   printf("SingleStepTests 80286 real mode: %zu forms from %s\n", nfiles, testdir);
   for (size_t i = 0; i < nfiles; i++) run_file(&m, &suite, testdir, files[i], &opt, &tot);
 
@@ -973,6 +987,11 @@ int main(int argc, char **argv) {
   long ran = tot.passed + tot.failed;
   bool enough = ran > 0 && (double)tot.passed >= 0.999 * (double)ran;
   status = tot.bad_files || !enough ? 1 : 0;
+  if (m.c->jit) {
+    fflush(stdout);
+    jit_print_stats(m.c);
+    if (m.c->jit->divergences) status = 1;
+  }
 
 out:
   printf("%ld passed, %ld failed\n", tot.passed, tot.failed);

@@ -4,6 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jit/jit.h"
+
+/* HOLO86_ACCEL=jit or =lockstep runs every test program through the JIT
+ * (translating each block the first time it runs) instead of the
+ * interpreter. */
+static void h_accel(Cpu *c) {
+  const char *name = getenv("HOLO86_ACCEL");
+  int accel = name ? jit_parse_accel(name) : ACCEL_INTERP;
+  cr_assert(accel >= 0, "HOLO86_ACCEL=%s: want interp, jit or lockstep", name);
+  if (accel == ACCEL_INTERP) return;
+  cr_assert_eq(jit_enable(c, accel, 4u << 20), 0, "cannot enable the JIT");
+  c->jit->threshold = 0;
+}
+
 Machine *h_new(void) {
   Machine *m = calloc(1, sizeof *m);
   cr_assert_not_null(m);
@@ -11,6 +25,7 @@ Machine *h_new(void) {
   m->io = iobus_new();
   m->c = cpu_new(m->pm, m->io);
   Cpu *c = m->c;
+  h_accel(c);
 
   /* Exception stubs: one HLT per vector, and an IVT pointing at them. */
   for (uint32_t v = 0; v < 256; v++) {
@@ -33,6 +48,9 @@ Machine *h_new(void) {
 
 void h_free(Machine *m) {
   if (!m) return;
+  if (m->c->jit && m->c->jit->divergences)
+    cr_expect_fail("the JIT diverged from the interpreter %llu times in lockstep",
+                   (unsigned long long)m->c->jit->divergences);
   cpu_free(m->c);
   iobus_free(m->io);
   phys_free(m->pm);
