@@ -10,6 +10,7 @@
 #include "devices/multiboot.h"
 #include "frontend/demo_image.h"
 #include "frontend/screenshot.h"
+#include "frontend/gdbstub.h"
 #include "frontend/trace.h"
 #include "frontend/ui.h"
 
@@ -53,6 +54,9 @@ static void usage(FILE *f) {
           "  --trace-range LO-HI  only instructions at linear addresses LO..HI (hex)\n"
           "  --trace-cpl N      only instructions at CPL N\n"
           "  --trace-max N      stop tracing instructions after N lines\n"
+          "  -gdb tcp::PORT     wait for gdb on PORT (tcp:HOST:PORT: another address)\n"
+          "  -s                 the same as -gdb tcp::1234\n"
+          "  -S                 start paused (gdb's continue or the monitor's cont resumes)\n"
           "  --help             this text\n"
           "  --version          version\n"
           "\n"
@@ -145,7 +149,7 @@ int main(int argc, char **argv) {
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
     OPT_MONITOR, OPT_SCREENSHOT,
-    OPT_KERNEL, OPT_APPEND, OPT_INITRD,
+    OPT_KERNEL, OPT_APPEND, OPT_INITRD, OPT_GDB, OPT_GDB_DEFAULT, OPT_START_PAUSED,
   };
   static const struct option opts[] = {
       {"help", no_argument, 0, OPT_HELP},
@@ -178,6 +182,9 @@ int main(int argc, char **argv) {
       {"kernel", required_argument, 0, OPT_KERNEL},
       {"append", required_argument, 0, OPT_APPEND},
       {"initrd", required_argument, 0, OPT_INITRD},
+      {"gdb", required_argument, 0, OPT_GDB},
+      {"s", no_argument, 0, OPT_GDB_DEFAULT},
+      {"S", no_argument, 0, OPT_START_PAUSED},
       {0, 0, 0, 0},
   };
   const char *bios_path = NULL, *fda = NULL, *fdb = NULL, *hda = NULL, *hdb = NULL, *cdrom = NULL;
@@ -187,6 +194,8 @@ int main(int argc, char **argv) {
   bool no_reboot = false;
   const char *serial = NULL; /* NULL: stdio unless the terminal is taken */
   const char *display = NULL, *monitor_spec = NULL, *screenshot = NULL;
+  const char *gdb_spec = NULL;
+  bool start_paused = false;
   TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
   uint64_t num;
   double timeout_s = 0;
@@ -214,6 +223,9 @@ int main(int argc, char **argv) {
     case OPT_KERNEL: kernel_path = optarg; break;
     case OPT_APPEND: append = optarg; break;
     case OPT_INITRD: initrd = optarg; break;
+    case OPT_GDB: gdb_spec = optarg; break;
+    case OPT_GDB_DEFAULT: gdb_spec = "tcp::1234"; break;
+    case OPT_START_PAUSED: start_paused = true; break;
     case OPT_NO_REBOOT: no_reboot = true; break;
     case OPT_SERIAL: serial = optarg; break;
     case OPT_TRACE:
@@ -398,6 +410,13 @@ int main(int argc, char **argv) {
     }
     m->cpu->tracer = tracer_hooks(tracer);
   }
+  GdbStub *gdb = NULL;
+  m->paused = start_paused;
+  if (gdb_spec && !(gdb = gdbstub_open(m, gdb_spec, start_paused, err, sizeof err))) {
+    fprintf(stderr, "holo86: %s\n", err);
+    machine_free(m);
+    return 1;
+  }
   Ui ui = {0};
   if (!ui_open(&ui, m, display, monitor_spec)) {
     tracer_close(tracer);
@@ -424,6 +443,7 @@ int main(int argc, char **argv) {
     status = 124;
     break;
   }
+  gdbstub_close(gdb, status);
   if (screenshot) {
     char why_not[320];
     if (!screenshot_save(&m->vga, screenshot, why_not, sizeof why_not)) {
