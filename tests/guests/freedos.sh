@@ -7,6 +7,9 @@ BUILD=${1:-build}
 H="$BUILD/holo86"
 IMG=${FREEDOS_DIR:-../shared/guests/freedos}
 passes=0 fails=0
+# Sanitizer builds run several times slower: they set TIMEOUT_SCALE.
+SCALE=${TIMEOUT_SCALE:-1}
+t() { echo $(($1 * SCALE)); }
 ok() { echo "ok: $1"; passes=$((passes + 1)); }
 bad() { echo "FAIL: $1"; [ -f "$SCREEN" ] && sed '/^$/d' "$SCREEN" | tail -8; fails=$((fails + 1)); }
 if [ ! -f "$IMG/freedos-boot-1440k.img" ] || [ ! -f "$IMG/freedos722.img" ]; then
@@ -18,14 +21,14 @@ trap 'rm -rf "$TMP"' EXIT
 SCREEN="$TMP/screen.txt"
 
 # 1. SeaBIOS with nothing to boot says so.
-if "$H" -bios roms/bios-256k.bin -serial none --timeout 30 --until-screen "No bootable device" \
+if "$H" -bios roms/bios-256k.bin -serial none --timeout $(t 30) --until-screen "No bootable device" \
     --screen-text "$SCREEN" && grep -q "SeaBIOS (version" "$SCREEN"; then
   ok "SeaBIOS POSTs and reports no bootable device"
 else bad "SeaBIOS without media"; fi
 
 # 2. FreeDOS boot floppy: prompt, VER, DIR.
 cp "$IMG/freedos-boot-1440k.img" "$TMP/boot.img"
-if "$H" -fda "$TMP/boot.img" -serial none --timeout 60 --type 'ver\ndir\n' \
+if "$H" -fda "$TMP/boot.img" -serial none --timeout $(t 60) --type 'ver\ndir\n' \
     --until-screen "bytes free" --screen-text "$SCREEN"; then
   grep -q 'A:\\>ver' "$SCREEN" && ok "FreeDOS boots to the A:\\> prompt" || bad "no A:\\> prompt"
   grep -q "FreeCom version" "$SCREEN" && ok "VER shows the FreeDOS shell's version" || bad "VER output"
@@ -34,7 +37,7 @@ else bad "FreeDOS boot floppy did not finish VER and DIR"; fi
 
 # 3. PI.COM: the digits it prints must be digits of pi.
 cp "$IMG/freedos722.img" "$TMP/progs.img"
-"$H" -fda "$TMP/progs.img" -serial none --timeout 90 --type 'PI\nREM done\n' \
+"$H" -fda "$TMP/progs.img" -serial none --timeout $(t 90) --type 'PI\nREM done\n' \
     --until-screen 'A:\>REM done' --screen-text "$SCREEN"
 if python3 - "$SCREEN" <<'PY'
 import sys
@@ -56,7 +59,7 @@ then ok "PI.COM prints digits of pi"; else bad "PI.COM output"; fi
 
 # 4. PRIMES.EXE writes the primes below 100 to a file; read it back on the
 #    host with mtools: the guest's write reached the image.
-"$H" -fda "$TMP/progs.img" -serial none --timeout 60 --type 'PRIMES /n:100 /p\nTYPE PRIMES.TXT\nREM done\n' \
+"$H" -fda "$TMP/progs.img" -serial none --timeout $(t 60) --type 'PRIMES /n:100 /p\nTYPE PRIMES.TXT\nREM done\n' \
     --until-screen 'A:\>REM done' --screen-text "$SCREEN"
 grep -q "97" "$SCREEN" && ok "PRIMES.EXE runs and TYPE shows its file" || bad "PRIMES output on screen"
 if mtype -i "$TMP/progs.img" ::/PRIMES.TXT > "$TMP/primes.txt" 2>/dev/null && python3 - "$TMP/primes.txt" <<'PY'
