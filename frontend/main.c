@@ -13,6 +13,7 @@
 #include "frontend/gdbstub.h"
 #include "frontend/trace.h"
 #include "frontend/ui.h"
+#include "jit/jit.h"
 
 #define HOLO86_VERSION "0.1.0"
 
@@ -33,6 +34,8 @@ static void usage(FILE *f) {
           "  -cdrom FILE        ISO image (IDE secondary master, ATAPI)\n"
           "  -boot a|c|d        first boot device, or order=XYZ (default: cad; a with only -fda)\n"
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
+          "  -accel ENGINE      interp (default), jit, or lockstep (the JIT checked\n"
+          "                     against the interpreter; divergences are reported)\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
           "  -serial DEV        COM1: stdio, none, or file:PATH (output only); the default\n"
           "                     is stdio unless -display curses or -monitor stdio has the terminal\n"
@@ -145,7 +148,7 @@ static bool parse_u64(const char *s, uint64_t *out) {
 int main(int argc, char **argv) {
   enum {
     OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL,
-    OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
+    OPT_ACCEL, OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
     OPT_MONITOR, OPT_SCREENSHOT,
@@ -157,6 +160,7 @@ int main(int argc, char **argv) {
       {"bios", required_argument, 0, OPT_BIOS},
       {"m", required_argument, 0, OPT_MEM},
       {"max-insns", required_argument, 0, OPT_MAX},
+      {"accel", required_argument, 0, OPT_ACCEL},
       {"no-reboot", no_argument, 0, OPT_NO_REBOOT},
       {"serial", required_argument, 0, OPT_SERIAL},
       {"trace", required_argument, 0, OPT_TRACE},
@@ -198,6 +202,7 @@ int main(int argc, char **argv) {
   bool start_paused = false;
   TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
   uint64_t num;
+  int accel = ACCEL_INTERP;
   double timeout_s = 0;
   const char *until_serial = NULL, *until_screen = NULL, *screen_text = NULL;
   int opt;
@@ -227,6 +232,12 @@ int main(int argc, char **argv) {
     case OPT_GDB_DEFAULT: gdb_spec = "tcp::1234"; break;
     case OPT_START_PAUSED: start_paused = true; break;
     case OPT_NO_REBOOT: no_reboot = true; break;
+    case OPT_ACCEL:
+      if ((accel = jit_parse_accel(optarg)) < 0) {
+        fprintf(stderr, "holo86: -accel wants interp, jit or lockstep, not '%s'\n", optarg);
+        return 2;
+      }
+      break;
     case OPT_SERIAL: serial = optarg; break;
     case OPT_TRACE:
       trace.insns = true;
@@ -377,6 +388,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: %s%s%s\n", bios_path ? bios_path : "", bios_path ? ": " : "", err);
     return 1;
   }
+  if (jit_enable(m->cpu, accel, 0) != 0) fprintf(stderr, "holo86: cannot enable the JIT; interpreting\n");
   Multiboot *mb = NULL;
   if (kernel_path && !(mb = multiboot_load(m, kernel_path, append, initrd, err, sizeof err))) {
     fprintf(stderr, "holo86: %s: %s\n", kernel_path, err);
