@@ -57,7 +57,7 @@ check "--until-serial stops once the text appears" 0 $H -bios "$IRQ" --until-ser
 case "$LAST_OUT" in *"RTC register"*) echo "FAIL: ran past --until-serial"; fails=$((fails + 1)) ;; *) passes=$((passes + 1)) ;; esac
 check "--timeout stops with exit 124" 124 $H -bios "$IRQ" --timeout 0.05 -serial none
 expect_text "the timeout is reported" "timeout"
-check "-display other than none is refused for now" 2 $H -display sdl
+check "an unknown -display is a usage error" 2 $H -display bogus
 check "x87 error with CR0.NE=0 arrives as IRQ13 (FERR# latch, port 0xF0)" 0 $H -bios "$BUILD/tests/cli/fpu_irq13.bin"
 check "--trace shows the first instructions with capstone" 0 $H --trace - --trace-max 2
 expect_text "the reset vector's far jump, linear and physical" "F000:0000FFF0 lin FFFFFFF0 phys FFFFFFF0  EA000000F0            ljmp 0xf000:0"
