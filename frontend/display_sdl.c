@@ -289,6 +289,16 @@ Display *display_sdl_open(struct Ui *ui, char *err, size_t errlen) {
     free(d);
     return NULL;
   }
+  /* SDL falls back to its offscreen driver when there is no display;
+   * that is no window for a user (unless asked for with SDL_VIDEODRIVER). */
+  const char *driver = SDL_GetCurrentVideoDriver(), *asked = getenv("SDL_VIDEODRIVER");
+  if (driver && (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy")) && !(asked && *asked)) {
+    snprintf(err, errlen, "no display to open a window on ($DISPLAY and $WAYLAND_DISPLAY are unset)");
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    free(d->pixels);
+    free(d);
+    return NULL;
+  }
   d->win = SDL_CreateWindow("holo86", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, 640, 400,
                             SDL_WINDOW_RESIZABLE);
   if (d->win) d->ren = SDL_CreateRenderer(d->win, -1, 0);
