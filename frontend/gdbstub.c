@@ -883,6 +883,12 @@ static void handle_packet(GdbStub *s, char *p, size_t len) {
   case 'v':
     if (!strcmp(p, "vCont?")) send_str(s, "vCont;c;C;s;S");
     else if (!strncmp(p, "vCont;", 6)) handle_vcont(s, p + 5);
+    else if (!strncmp(p, "vKill", 5)) {
+      send_str(s, "OK");
+      s->m->quit_requested = true;
+      s->m->paused = false;
+      close_client(s);
+    }
     else send_str(s, ""); /* vMustReplyEmpty and everything else */
     break;
   case 'q': handle_query(s, p, len); break;
