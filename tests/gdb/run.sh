@@ -101,10 +101,11 @@ if start_holo -S; then
     -ex 'echo @@loop\n' -ex delete -ex 'break *0xf0180' -ex continue -ex 'p/x $esi' -ex continue -ex 'p/x $esi' \
     -ex 'echo @@hbreak\n' -ex delete -ex 'hbreak *0xf0188' -ex continue -ex 'info registers eip' \
     -ex 'echo @@monitor\n' -ex 'monitor help' -ex 'monitor info registers' -ex 'monitor no-such-command' \
+    -ex 'echo @@reset2\n' -ex 'monitor system_reset' -ex 'flushregs' -ex 'info registers eip' -ex 'p/x $cr0' \
     -ex 'echo @@kill\n' -ex kill >"$out" 2>&1
   # Split gdb's output at the @@ markers into one file per step.
   awk -v d="$tmp" '/^@@/ { f = d "/" substr($0, 3) ".txt"; next } f { print > f }' "$out"
-  for s in reset rom bp paged unmapped unmapped-write mem-write regs sys watch rwatch awatch loop hbreak monitor kill; do
+  for s in reset rom bp paged unmapped unmapped-write mem-write regs sys watch rwatch awatch loop hbreak monitor reset2 kill; do
     [ -f "$tmp/$s.txt" ] || : >"$tmp/$s.txt"
   done
   check "-S: stopped at the reset vector" "$tmp/reset.txt" '^eip +0xfff0 '
@@ -142,6 +143,8 @@ if start_holo -S; then
   check "monitor help" "$tmp/monitor.txt" 'system_reset'
   check "monitor info registers" "$tmp/monitor.txt" '^EIP=000f0188 '
   check "monitor: unknown command" "$tmp/monitor.txt" "unknown command: 'no-such-command'"
+  check "monitor system_reset: back at the reset vector" "$tmp/reset2.txt" '^eip +0xfff0 '
+  check "monitor system_reset: CR0 at its reset value" "$tmp/reset2.txt" '= 0x60000010$'
   wait_holo 10
   if [ "$HRC" = 0 ]; then ok "kill ends holo86 with status 0"; else bad "kill ends holo86 with status 0 (status $HRC)"; fi
   check_not "holo86 printed nothing unexpected" "$tmp/holo.out" '.'
@@ -154,8 +157,8 @@ HPID=
 # ---- 2. Attach to a running guest, Ctrl-C, detach --------------------------------
 if start_holo; then
   out=$tmp/session2.txt
-  # gdb gets SIGINT after 1.5 s, while in `continue`: it sends Ctrl-C (0x03).
-  timeout -k 5 -s INT 1.5 gdb -batch -nx -ex 'set architecture i386' -ex "target remote :$PORT" \
+  # gdb gets SIGINT after 3 s, while in `continue`: it sends Ctrl-C (0x03).
+  timeout -k 5 -s INT 3 gdb -batch -nx -ex 'set architecture i386' -ex "target remote :$PORT" \
     -ex continue -ex 'echo @@after\n' -ex 'info registers eip' -ex 'p/x $esi' -ex detach >"$out" 2>&1
   check "Ctrl-C stops the guest (SIGINT)" "$out" 'Program received signal SIGINT'
   check "Ctrl-C: EIP inside the loop" "$out" '^eip +0xf0(1[89a-f]|2[0-9a-f])'
