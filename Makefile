@@ -69,7 +69,18 @@ $(MB_TESTS): tests/multiboot/mb.inc tests/multiboot/module1.txt tests/multiboot/
 $(BUILD)/frontend/demo_image.o: CFLAGS += -DDEMO_BIN='"$(BUILD)/bios/demo.bin"'
 $(BUILD)/frontend/demo_image.o: $(BUILD)/bios/demo.bin
 
+# The SDL2 window is built in when SDL2's development files are there.
+SDL_CFLAGS := $(shell sdl2-config --cflags 2>/dev/null)
+SDL_LIBS := $(shell sdl2-config --libs 2>/dev/null)
+$(BUILD)/frontend/display_sdl.o: CFLAGS += -DHOLO86_SDL $(SDL_CFLAGS)
+$(BUILD)/holo86: LDLIBS += $(SDL_LIBS)
+
 # Tests ---------------------------------------------------------------------
+FRONT_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/frontend/*.c))
+FRONT_LIB_OBJS := $(filter-out $(BUILD)/frontend/main.o,$(FRONT_OBJS))
+$(BUILD)/frontend-tests: $(FRONT_TEST_OBJS) $(FRONT_LIB_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcriterion -lcapstone $(SDL_LIBS) $(LDLIBS)
+
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
 
@@ -89,7 +100,7 @@ $(BUILD)/bench-cpu: $(BUILD)/bench/bench_cpu.o $(LIB)
 SST_DIR ?= ../shared/conformance/sst-80286
 TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone $(BUILD)/fpu-diff $(PM_TESTS) \
              $(BUILD)/tests/cli/triple_fault.bin $(BUILD)/tests/cli/timer_irq.bin \
-             $(BUILD)/tests/cli/fpu_irq13.bin $(MB_TESTS)
+             $(BUILD)/tests/cli/fpu_irq13.bin $(MB_TESTS) $(BUILD)/frontend-tests
 
 deps:
 	@tools/deps.sh

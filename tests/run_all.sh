@@ -5,6 +5,8 @@
 BUILD=${BUILD:-build}
 SST_DIR=${SST_DIR:-../shared/conformance/sst-80286}
 passed=0 failed=0 skipped=0
+# Only the frontend suite opens windows (under its own Xvfb).
+unset DISPLAY WAYLAND_DISPLAY
 
 run() { # name command...
   name=$1; shift
@@ -27,6 +29,7 @@ run "command line and demo" tests/cli/test_cli.sh "$BUILD"
 run "protected mode and paging programs" tests/pm/run.sh "$BUILD"
 run "Multiboot kernels (-kernel)" tests/multiboot/run.sh "$BUILD"
 run "SeaBIOS and FreeDOS" tests/guests/freedos.sh "$BUILD"
+run "frontends (SDL under Xvfb, terminal, monitor, screenshots)" tests/frontend/run.sh "$BUILD"
 if [ -d "$SST_DIR" ]; then
   run "SingleStepTests 80286" "$BUILD/sst-runner" "$SST_DIR"
 else
