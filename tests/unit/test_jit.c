@@ -337,3 +337,31 @@ Test(jit, calls_and_rewritten_loop) {
   CHECK_REG16(m, ESI, 3 * 16 + (15 * 16) / 2);
   h_free(m);
 }
+
+/* More code than the code cache holds: it is flushed (with the decoded
+ * blocks) and refilled, and the program still computes the same thing. */
+Test(jit, code_cache_flush_when_full) {
+  static uint8_t code[2048];
+  int n = 0;
+  code[n++] = 0xB9, code[n++] = 0x03, code[n++] = 0x00; /* mov cx, 3 */
+  int loop = n;
+  for (int i = 0; i < 300; i++) {
+    code[n++] = 0x83, code[n++] = 0xC6, code[n++] = (uint8_t)i; /* add si, i */
+    code[n++] = 0xEB, code[n++] = 0x00;                       /* jmp $+2 */
+  }
+  code[n++] = 0x49;                                           /* dec cx */
+  code[n++] = 0x0F, code[n++] = 0x85;                         /* jnz loop (rel16) */
+  int16_t rel = (int16_t)(loop - (n + 2));
+  memcpy(code + n, &rel, 2), n += 2;
+  code[n++] = 0xF4;
+  Machine *ref = machine(ACCEL_INTERP, code, (size_t)n);
+  Machine *jit = h_prepare(code, (size_t)n);
+  cr_assert_eq(jit_enable(jit->c, ACCEL_JIT, 8192), 0);
+  jit->c->jit->threshold = 0;
+  h_run_ok(ref);
+  h_run_ok(jit);
+  expect_same(ref, jit, "code cache flushes");
+  cr_expect_gt(jit->c->jit->cache.flushes, 2, "the cache never filled up");
+  h_free(ref);
+  h_free(jit);
+}
