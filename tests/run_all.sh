@@ -23,6 +23,7 @@ run() { # name command...
 }
 
 run "unit tests (Criterion)" "$BUILD/unit-tests" --jobs 2
+run "unit tests through the JIT in lockstep" env HOLO86_ACCEL=lockstep "$BUILD/unit-tests" --jobs 2
 run "decoder vs capstone" "$BUILD/decoder-vs-capstone"
 run "x87 soft float vs the host FPU" "$BUILD/fpu-diff"
 run "command line and demo" tests/cli/test_cli.sh "$BUILD"
@@ -32,6 +33,7 @@ run "SeaBIOS and FreeDOS" tests/guests/freedos.sh "$BUILD"
 run "frontends (SDL under Xvfb, terminal, monitor, screenshots)" tests/frontend/run.sh "$BUILD"
 if [ -d "$SST_DIR" ]; then
   run "SingleStepTests 80286" "$BUILD/sst-runner" "$SST_DIR"
+  run "SingleStepTests 80286 through the JIT" "$BUILD/sst-runner" -jit "$SST_DIR"
 else
   echo "=== SingleStepTests 80286: SKIPPED: $SST_DIR not found (it lives in ../shared, for developers and CI)"
   skipped=$((skipped + 1))
