@@ -5,8 +5,9 @@
 
 #include "devices/machine.h"
 
-#define KEY_GAP_NS 100000000u /* 100 ms per key: FreeCom drops keys typed every 30 ms */
-#define SETTLE_NS 500000000u       /* screen unchanged this long = ready */
+#define KEY_GAP_NS 30000000u   /* at least 30 ms between keys */
+#define SETTLE_NS 500000000u   /* screen unchanged this long = ready */
+#define PATIENCE_NS 2000000000u /* give up waiting for a key to be taken */
 
 /* Set-2 make codes of the US layout, by unshifted and shifted character. */
 static const struct { char plain, shifted; uint8_t code; } keys[] = {
@@ -42,6 +43,16 @@ void typist_start(Typist *t, const char *text) {
 
 bool typist_done(const Typist *t) { return !t->text || !*t->text; }
 
+/* Has the guest taken the last key? The controller's queue is empty, and
+ * on a BIOS-era guest the BIOS keyboard buffer (BDA 0x41A head, 0x41C
+ * tail) is drained: a person waits for the echo before typing on, and DOS
+ * programs read keys only now and then. Guests that do not use the BIOS
+ * buffer leave head == tail. */
+static bool key_taken(Machine *m) {
+  if (m->kbc.obf || m->kbc.kbd.q.count) return false;
+  return phys_read(m->mem, 0x41A, 2) == phys_read(m->mem, 0x41C, 2);
+}
+
 static uint32_t screen_hash(Machine *m) {
   static char buf[VGA_TEXT_MAX_COLS * VGA_TEXT_MAX_ROWS + VGA_TEXT_MAX_ROWS + 1];
   if (!machine_screen_text(m, buf, sizeof buf)) return 0;
@@ -61,6 +72,10 @@ void typist_poll(Typist *t, Machine *m, uint64_t now) {
       t->waiting = false;
     }
     t->next_ns = now + KEY_GAP_NS;
+    return;
+  }
+  if (!key_taken(m) && now - t->key_sent < PATIENCE_NS) {
+    t->next_ns = now + 1000000;
     return;
   }
   char ch = *t->text++;
@@ -83,5 +98,6 @@ void typist_poll(Typist *t, Machine *m, uint64_t now) {
     t->waiting = true;
     t->screen_hash = 0;
   }
+  t->key_sent = now;
   t->next_ns = now + KEY_GAP_NS;
 }

@@ -1,7 +1,8 @@
 /* --type TEXT: types text on the emulated PS/2 keyboard as a person
- * would at a prompt: a key every 100 ms, and before each line (at the start
- * and after every Enter) it waits until the text screen has not changed
- * for half a second, i.e. the guest has finished answering. */
+ * would at a prompt: the next key only once the guest has taken the last
+ * one (at most every 30 ms), and before each line (at the start and after
+ * every Enter) it waits until the text screen has not changed for half a
+ * second, i.e. the guest has finished answering. */
 #ifndef HOLO86_TYPIST_H
 #define HOLO86_TYPIST_H
 
@@ -14,6 +15,7 @@ typedef struct Typist {
   const char *text;   /* what is left to type ("\n" is Enter) */
   uint64_t next_ns;   /* virtual time of the next action */
   uint64_t stable_since;
+  uint64_t key_sent;  /* when the last key went out */
   uint32_t screen_hash;
   bool waiting;       /* waiting for the screen to settle */
 } Typist;
