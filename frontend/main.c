@@ -426,6 +426,7 @@ int main(int argc, char **argv) {
   m->paused = start_paused;
   if (gdb_spec && !(gdb = gdbstub_open(m, gdb_spec, start_paused, err, sizeof err))) {
     fprintf(stderr, "holo86: %s\n", err);
+    tracer_close(tracer);
     machine_free(m);
     return 1;
   }
