@@ -57,7 +57,7 @@ static void usage(FILE *f) {
           "  --trace-range LO-HI  only instructions at linear addresses LO..HI (hex)\n"
           "  --trace-cpl N      only instructions at CPL N\n"
           "  --trace-max N      stop tracing instructions after N lines\n"
-          "  -gdb tcp::PORT     wait for gdb on PORT (tcp:HOST:PORT: another address)\n"
+          "  -gdb tcp::PORT     listen for gdb on 127.0.0.1:PORT (tcp:HOST:PORT: another address)\n"
           "  -s                 the same as -gdb tcp::1234\n"
           "  -S                 start paused (gdb's continue or the monitor's cont resumes)\n"
           "  --help             this text\n"
