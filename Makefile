@@ -100,7 +100,8 @@ $(BUILD)/bench-cpu: $(BUILD)/bench/bench_cpu.o $(LIB)
 SST_DIR ?= ../shared/conformance/sst-80286
 TEST_BINS := $(BUILD)/unit-tests $(BUILD)/sst-runner $(BUILD)/decoder-vs-capstone $(BUILD)/fpu-diff $(PM_TESTS) \
              $(BUILD)/tests/cli/triple_fault.bin $(BUILD)/tests/cli/timer_irq.bin \
-             $(BUILD)/tests/cli/fpu_irq13.bin $(MB_TESTS) $(BUILD)/frontend-tests
+             $(BUILD)/tests/cli/fpu_irq13.bin $(MB_TESTS) $(BUILD)/frontend-tests \
+             $(BUILD)/tests/gdb/target.bin
 
 deps:
 	@tools/deps.sh

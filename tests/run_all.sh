@@ -31,6 +31,7 @@ run "protected mode and paging programs" tests/pm/run.sh "$BUILD"
 run "Multiboot kernels (-kernel)" tests/multiboot/run.sh "$BUILD"
 run "SeaBIOS and FreeDOS" tests/guests/freedos.sh "$BUILD"
 run "frontends (SDL under Xvfb, terminal, monitor, screenshots)" tests/frontend/run.sh "$BUILD"
+run "gdb stub (real gdb, batch)" tests/gdb/run.sh "$BUILD"
 if [ -d "$SST_DIR" ]; then
   run "SingleStepTests 80286" "$BUILD/sst-runner" "$SST_DIR"
   run "SingleStepTests 80286 through the JIT" "$BUILD/sst-runner" -jit "$SST_DIR"
