@@ -126,7 +126,7 @@ bench-cpu: $(BUILD)/bench-cpu $(BUILD)/bench/mix.bin
 asan: deps
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  OPT="-O1 -g" all $(TEST_BINS:$(BUILD)/%=build-asan/%)
-	@BUILD=build-asan SST_DIR=$(SST_DIR) TIMEOUT_SCALE=8 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run_all.sh
+	@BUILD=build-asan SST_DIR=$(SST_DIR) TIMEOUT_SCALE=8 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run_all.sh
 
 run-demo: holo86
 	./holo86 --demo
