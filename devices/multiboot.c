@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cpu/segment.h"
+#include "devices/hostfile.h"
 
 #define MB_HEADER_MAGIC 0x1BADB002u
 #define MB_BOOT_MAGIC 0x2BADB002u
@@ -99,46 +100,6 @@ static void fail(char *err, size_t errlen, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err, errlen, fmt, ap);
   va_end(ap);
-}
-
-static uint8_t *slurp(const char *path, size_t *size, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
-    return NULL;
-  }
-  uint8_t *buf = NULL;
-  size_t len = 0, cap = 0, n;
-  do {
-    if (len == cap) {
-      if (cap >= 0x100000000ull) { /* nothing this big fits in 32-bit RAM */
-        free(buf);
-        fclose(f);
-        fail(err, errlen, "%s is larger than 4 GiB", path);
-        return NULL;
-      }
-      cap = cap ? cap * 2 : 65536;
-      uint8_t *b = realloc(buf, cap);
-      if (!b) {
-        free(buf);
-        fclose(f);
-        fail(err, errlen, "out of memory reading %s", path);
-        return NULL;
-      }
-      buf = b;
-    }
-    n = fread(buf + len, 1, cap - len, f);
-    len += n;
-  } while (n > 0);
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(buf);
-    fail(err, errlen, "error reading %s", path);
-    return NULL;
-  }
-  *size = len;
-  return buf;
 }
 
 static uint32_t ram_top(const Multiboot *mb) { return mb->m->mem->ram_size; }
@@ -391,7 +352,7 @@ static bool load_modules(Multiboot *mb, const char *initrd, char ***strings, uin
     }
     char *path = strndup(list[i], len);
     size_t size;
-    uint8_t *data = path ? slurp(path, &size, err, errlen) : NULL;
+    uint8_t *data = path ? hostfile_read(path, &size, err, errlen) : NULL;
     free(path);
     if (!data) return false;
     mb->files[mb->nfiles++] = data;
@@ -579,7 +540,7 @@ Multiboot *multiboot_load(Machine *m, const char *kernel_path, const char *appen
   uint32_t *mod_addrs = NULL;
   int nmods = 0;
   bool ok = false;
-  mb->kernel = slurp(kernel_path, &mb->kernel_size, err, errlen);
+  mb->kernel = hostfile_read(kernel_path, &mb->kernel_size, err, errlen);
   if (!mb->kernel) goto out;
 
   /* The header: 32-bit aligned, within the first 8 KiB. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "devices/hostfile.h"
 #include "devices/machine.h"
 #include "devices/multiboot.h"
 #include "frontend/demo_image.h"
@@ -69,39 +70,12 @@ static void usage(FILE *f) {
           "1 on a triple fault with -no-reboot or an error, 2 on bad usage, 3 at --max-insns.\n");
 }
 
-/* Read a whole file; returns NULL with a message on failure. */
+/* Read a whole file; NULL (with the reason on stderr) on failure. */
 static uint8_t *read_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "holo86: cannot open %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  uint8_t *buf = NULL;
-  size_t len = 0, cap = 0, n;
-  do {
-    if (len == cap) {
-      cap = cap ? cap * 2 : 65536;
-      uint8_t *b = realloc(buf, cap);
-      if (!b) {
-        free(buf);
-        fclose(f);
-        fprintf(stderr, "holo86: out of memory reading %s\n", path);
-        return NULL;
-      }
-      buf = b;
-    }
-    n = fread(buf + len, 1, cap - len, f);
-    len += n;
-  } while (n > 0);
-  bool failed = ferror(f);
-  fclose(f);
-  if (failed) {
-    fprintf(stderr, "holo86: error reading %s\n", path);
-    free(buf);
-    return NULL;
-  }
-  *size = len;
-  return buf;
+  char err[512];
+  uint8_t *data = hostfile_read(path, size, err, sizeof err);
+  if (!data) fprintf(stderr, "holo86: %s\n", err);
+  return data;
 }
 
 /* -boot a|c|d|order=XYZ: up to three drive letters; NULL when invalid. */

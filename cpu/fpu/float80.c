@@ -242,29 +242,6 @@ F80 f80_abs(F80 a)
     return a;
 }
 
-/* Signal DE when an operand is denormal. Returns true if DE is unmasked: the
- * x87 then abandons the instruction before computing anything. */
-static int denormal_stop(F80Env *env, Kind ka, Kind kb)
-{
-    if (ka != K_DENORMAL && kb != K_DENORMAL) return 0;
-    env_raise(env, F80_DE);
-    return !env_masked(env, F80_DE);
-}
-
-/* Unsupported encodings and NaNs decide the result before anything else. */
-static int special_operands(F80Env *env, F80 a, Kind ka, F80 b, Kind kb, F80 *r)
-{
-    if (ka == K_UNSUPPORTED || kb == K_UNSUPPORTED) {
-        *r = f80_invalid(env);
-        return 1;
-    }
-    if (kind_is_nan(ka) || kind_is_nan(kb)) {
-        *r = f80_propagate_nan(env, a, b);
-        return 1;
-    }
-    return 0;
-}
-
 /* The arithmetic cores take the operand classes from the caller: a memory
  * operand widened from single/double keeps the class of its source (a
  * denormal float is a normal extended number, yet still reports DE). */

@@ -119,4 +119,27 @@ F80 f80_from_u64(int sign, uint64_t mag);     /* exact */
  * integer fits in 64 bits, 1 when it is >= 2^64. Sets *inexact and *up. */
 int round_to_integer(F80 a, int rc, uint64_t *mag, int *inexact, int *up);
 
+/* Signal DE when an operand is denormal. Returns true if DE is unmasked: the
+ * x87 then abandons the instruction before computing anything. */
+static inline int denormal_stop(F80Env *env, Kind ka, Kind kb)
+{
+    if (ka != K_DENORMAL && kb != K_DENORMAL) return 0;
+    env_raise(env, F80_DE);
+    return !env_masked(env, F80_DE);
+}
+
+/* Unsupported encodings and NaNs decide the result before anything else. */
+static inline int special_operands(F80Env *env, F80 a, Kind ka, F80 b, Kind kb, F80 *r)
+{
+    if (ka == K_UNSUPPORTED || kb == K_UNSUPPORTED) {
+        *r = f80_invalid(env);
+        return 1;
+    }
+    if (kind_is_nan(ka) || kind_is_nan(kb)) {
+        *r = f80_propagate_nan(env, a, b);
+        return 1;
+    }
+    return 0;
+}
+
 #endif

@@ -8,26 +8,6 @@ static void set_cc(F80Env *env, uint16_t cc)
     env->sw = (uint16_t)((env->sw & ~F80_CC_MASK) | cc);
 }
 
-static int denormal_stop(F80Env *env, Kind ka, Kind kb)
-{
-    if (ka != K_DENORMAL && kb != K_DENORMAL) return 0;
-    env_raise(env, F80_DE);
-    return !env_masked(env, F80_DE);
-}
-
-static int special_operands(F80Env *env, F80 a, Kind ka, F80 b, Kind kb, F80 *r)
-{
-    if (ka == K_UNSUPPORTED || kb == K_UNSUPPORTED) {
-        *r = f80_invalid(env);
-        return 1;
-    }
-    if (kind_is_nan(ka) || kind_is_nan(kb)) {
-        *r = f80_propagate_nan(env, a, b);
-        return 1;
-    }
-    return 0;
-}
-
 /* Long division of ma by mb (both with bit 63 set) developing `bits` quotient
  * bits: *q = floor(ma * 2^(bits-1) / mb) (low 64 bits), returns the
  * remainder, which is < mb. The partial remainder needs 65 bits: `top`. */
