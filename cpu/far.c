@@ -48,6 +48,16 @@ static void task_target(Cpu *c, uint16_t sel, Desc d, enum TaskSource src) {
   task_switch(c, desc_type(d) == SYS_TASK ? gate_selector(d) : sel, src, -1);
 }
 
+/* The descriptor a far JMP/CALL names: #GP(0) for null, #GP(sel) when
+ * outside its table. */
+static Desc far_descriptor(Cpu *c, uint16_t sel) {
+  Desc d;
+  uint32_t addr;
+  if ((sel & 0xFFFC) == 0) cpu_fault(c, EXC_GP, 0);
+  if (!desc_fetch(c, sel, &d, &addr)) cpu_fault(c, EXC_GP, sel_err(sel));
+  return d;
+}
+
 static void real_far(Cpu *c, uint16_t sel, uint32_t off, int size) {
   cpu_load_seg(c, SEG_CS, sel);
   c->eip = size == 2 ? off & 0xFFFF : off;
@@ -58,10 +68,7 @@ void far_jump(Cpu *c, uint16_t sel, uint32_t off, int size) {
     real_far(c, sel, off, size);
     return;
   }
-  if ((sel & 0xFFFC) == 0) cpu_fault(c, EXC_GP, 0);
-  Desc d;
-  uint32_t addr;
-  if (!desc_fetch(c, sel, &d, &addr)) cpu_fault(c, EXC_GP, sel_err(sel));
+  Desc d = far_descriptor(c, sel);
   if (desc_is_code(d)) {
     d = code_target(c, sel);
     seg_load_cs(c, sel, d, c->cpl);
@@ -94,10 +101,7 @@ void far_call(Cpu *c, uint16_t sel, uint32_t off, int size) {
     real_far(c, sel, off, size);
     return;
   }
-  if ((sel & 0xFFFC) == 0) cpu_fault(c, EXC_GP, 0);
-  Desc d;
-  uint32_t addr;
-  if (!desc_fetch(c, sel, &d, &addr)) cpu_fault(c, EXC_GP, sel_err(sel));
+  Desc d = far_descriptor(c, sel);
   if (desc_is_code(d)) {
     d = code_target(c, sel);
     push(c, size, c->seg[SEG_CS].sel);
