@@ -4,6 +4,7 @@
 #ifndef HOLO86_IOBUS_H
 #define HOLO86_IOBUS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct IoPortOps {
@@ -11,10 +12,17 @@ typedef struct IoPortOps {
   void (*out)(void *opaque, uint16_t port, int size, uint32_t value);
 } IoPortOps;
 
+/* An observer of every port access (--trace-io): the device that answered
+ * ("unclaimed" for open bus), the port, size, value and direction. */
+typedef void (*IoTraceFn)(void *opaque, const char *dev, uint16_t port, int size, uint32_t value,
+                          bool write);
+
 typedef struct IoBus {
   uint8_t slot[65536]; /* 0 = unclaimed, else index + 1 into handlers */
   struct { const IoPortOps *ops; void *opaque; const char *name; } handlers[255];
   int count;
+  IoTraceFn trace;     /* NULL unless tracing */
+  void *trace_opaque;
 } IoBus;
 
 IoBus *iobus_new(void);

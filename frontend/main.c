@@ -55,6 +55,8 @@ static void usage(FILE *f) {
           "  --trace FILE       write every executed instruction to FILE (address, bytes,\n"
           "                     disassembly, changed registers); '-' is stderr\n"
           "  --trace-int        log every interrupt and exception (to the trace file or stderr)\n"
+          "  --trace-io         log every port access with its device, and every disk-image\n"
+          "                     access as the host file offset and length it became\n"
           "  --trace-range LO-HI  only instructions at linear addresses LO..HI (hex)\n"
           "  --trace-cpl N      only instructions at CPL N\n"
           "  --trace-max N      stop tracing instructions after N lines\n"
@@ -122,7 +124,7 @@ static bool parse_u64(const char *s, uint64_t *out) {
 int main(int argc, char **argv) {
   enum {
     OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL,
-    OPT_ACCEL, OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
+    OPT_ACCEL, OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_IO, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
     OPT_MONITOR, OPT_SCREENSHOT,
@@ -139,6 +141,7 @@ int main(int argc, char **argv) {
       {"serial", required_argument, 0, OPT_SERIAL},
       {"trace", required_argument, 0, OPT_TRACE},
       {"trace-int", no_argument, 0, OPT_TRACE_INT},
+      {"trace-io", no_argument, 0, OPT_TRACE_IO},
       {"trace-range", required_argument, 0, OPT_TRACE_RANGE},
       {"trace-cpl", required_argument, 0, OPT_TRACE_CPL},
       {"trace-max", required_argument, 0, OPT_TRACE_MAX},
@@ -218,6 +221,7 @@ int main(int argc, char **argv) {
       trace.path = strcmp(optarg, "-") ? optarg : NULL;
       break;
     case OPT_TRACE_INT: trace.interrupts = true; break;
+    case OPT_TRACE_IO: trace.io = true; break;
     case OPT_DISPLAY:
       if (strcmp(optarg, "none") && strcmp(optarg, "sdl") && strcmp(optarg, "curses")) {
         fprintf(stderr, "holo86: -display takes sdl, curses or none, not '%s'\n", optarg);
@@ -388,13 +392,14 @@ int main(int argc, char **argv) {
   m->until_serial = until_serial && *until_serial ? until_serial : NULL;
   m->until_screen = until_screen && *until_screen ? until_screen : NULL;
   Tracer *tracer = NULL;
-  if (trace.insns || trace.interrupts) {
+  if (trace.insns || trace.interrupts || trace.io) {
     tracer = tracer_open(&trace);
     if (!tracer) {
       machine_free(m);
       return 1;
     }
-    m->cpu->tracer = tracer_hooks(tracer);
+    if (trace.insns || trace.interrupts) m->cpu->tracer = tracer_hooks(tracer);
+    tracer_attach_io(tracer, m);
   }
   GdbStub *gdb = NULL;
   m->paused = start_paused;

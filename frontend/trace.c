@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cpu/decode.h"
+#include "devices/machine.h"
 #include "mmu/physmem.h"
 
 struct Tracer {
@@ -67,6 +68,32 @@ static void trace_interrupt(void *opaque, Cpu *c, int vector, int err, int kind)
   fprintf(t->out, " at %04X:%08X cpl %d", c->seg[SEG_CS].sel, c->eip, c->cpl);
   if (vector == EXC_PF && kind == INT_EXTERNAL) fprintf(t->out, " cr2 %08X", c->cr[2]);
   fputc('\n', t->out);
+}
+
+static void trace_port(void *opaque, const char *dev, uint16_t port, int size, uint32_t value,
+                       bool write) {
+  Tracer *t = opaque;
+  fprintf(t->out, "-- io %-4s port %04X %-10s %0*X\n", write ? "out" : "in", port, dev, size * 2,
+          value);
+}
+
+/* The end of a guest's disk request: which bytes of which host file. */
+static void trace_disk(void *opaque, const char *dev, const char *op, uint64_t offset, uint32_t len) {
+  Tracer *t = opaque;
+  fprintf(t->out, "-- disk %s %s host file offset 0x%llX length %u\n", dev ? dev : "?", op,
+          (unsigned long long)offset, len);
+}
+
+void tracer_attach_io(Tracer *t, Machine *m) {
+  if (!t->opt.io) return;
+  m->io->trace = trace_port;
+  m->io->trace_opaque = t;
+  DiskImage *imgs[] = {m->floppy[0], m->floppy[1], m->disk[0], m->disk[1], m->cdrom};
+  for (size_t i = 0; i < sizeof imgs / sizeof imgs[0]; i++) {
+    if (!imgs[i]) continue;
+    imgs[i]->trace = trace_disk;
+    imgs[i]->trace_opaque = t;
+  }
 }
 
 Tracer *tracer_open(const TraceOptions *opt) {

@@ -1,6 +1,7 @@
-/* --trace and --trace-int: a line per executed instruction (address,
+/* --trace, --trace-int and --trace-io: a line per executed instruction (address,
  * bytes, capstone's disassembly, the registers it changed) and per
- * interrupt or exception, written through a large buffer. */
+ * interrupt or exception, and with --trace-io a line per port access and
+ * per host file access of a disk image, written through a large buffer. */
 #ifndef HOLO86_TRACE_H
 #define HOLO86_TRACE_H
 
@@ -12,7 +13,7 @@
 
 typedef struct TraceOptions {
   const char *path;       /* NULL: stderr */
-  bool insns, interrupts;
+  bool insns, interrupts, io;
   uint32_t lo, hi;        /* linear address range of traced instructions */
   int cpl;                /* only this CPL, or -1 */
   uint64_t max;           /* stop tracing instructions after this many (0: no limit) */
@@ -23,6 +24,10 @@ typedef struct Tracer Tracer;
 /* NULL with a message on stderr when the file cannot be opened. */
 Tracer *tracer_open(const TraceOptions *opt);
 const CpuTracer *tracer_hooks(Tracer *t);
+/* --trace-io: route the machine's port accesses and disk-image accesses
+ * (host file offset and length) into the trace. */
+struct Machine;
+void tracer_attach_io(Tracer *t, struct Machine *m);
 void tracer_close(Tracer *t);
 
 #endif

@@ -71,5 +71,17 @@ PY
 then ok "PRIMES.TXT written by the guest holds every prime below 100 (read with mtools)"
 else bad "PRIMES.TXT on the image"; fi
 
+# 5. --trace-io: TYPE CONFIG.SYS must become a read of the 512 bytes of the
+#    image file that hold CONFIG.SYS's text (found here by searching the
+#    image), preceded by the floppy controller's command bytes.
+cp "$IMG/freedos-boot-1440k.img" "$TMP/trace.img"
+want=$(python3 -c "import sys; d=open(sys.argv[1],'rb').read(); i=d.find(b'SWITCHES=/N'); print('0x%X' % (i//512*512) if i>=0 else 'none')" "$TMP/trace.img")
+"$H" -fda "$TMP/trace.img" -serial none --timeout $(t 60) --type 'type config.sys\nREM done\n' \
+    --until-screen 'A:\>REM done' --screen-text "$SCREEN" --trace-io 2> "$TMP/io.trace"
+if [ "$want" != none ] && grep -q "^-- disk fd0 read host file offset $want length 512" "$TMP/io.trace" &&
+   grep -q "^-- io out  port 03F5 fdc" "$TMP/io.trace"; then
+  ok "--trace-io shows TYPE CONFIG.SYS as FDC commands and a read of image offset $want"
+else bad "--trace-io disk path (wanted offset $want)"; fi
+
 echo "FreeDOS checks: $passes passed, $fails failed"
 [ $fails -eq 0 ]
