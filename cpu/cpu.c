@@ -190,7 +190,7 @@ static void check_interrupts(Cpu *c) {
   c->insn_esp = c->r[ESP];
   c->delivering = true;
   c->delivering_vector = -1; /* benign: never part of a double fault */
-  cpu_interrupt(c, vector, -1, INT_EXTERNAL);
+  cpu_interrupt(c, vector, -1, INT_IRQ);
   c->delivering = false;
 }
 

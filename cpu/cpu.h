@@ -204,10 +204,11 @@ uint64_t cpu_run(Cpu *c, uint64_t max);
  * err < 0 means the vector has no error code. Never returns. */
 _Noreturn void cpu_fault(Cpu *c, int vector, int err);
 
-/* Where an interrupt comes from: an exception or device (error codes get
- * the EXT bit), INT n (gate DPL checked, IOPL-sensitive in virtual-8086
- * mode), or INT3/INTO (gate DPL checked only). */
-enum IntKind { INT_EXTERNAL, INT_SOFTWARE, INT_SOFTWARE_EXC };
+/* Where an interrupt comes from: an exception (error codes get the EXT
+ * bit), a device through the interrupt controller (EXT too), INT n (gate
+ * DPL checked, IOPL-sensitive in virtual-8086 mode), or INT3/INTO (gate
+ * DPL checked only). */
+enum IntKind { INT_EXTERNAL, INT_SOFTWARE, INT_SOFTWARE_EXC, INT_IRQ };
 /* Deliver an interrupt or exception now, pushing CS:EIP as they stand
  * (err < 0: no error code). */
 void cpu_interrupt(Cpu *c, int vector, int err, enum IntKind kind);

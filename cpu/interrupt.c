@@ -30,7 +30,7 @@ void cpu_interrupt(Cpu *c, int vector, int err, enum IntKind kind) {
   }
   bool v86 = c->flags & F_VM;
   if (kind == INT_SOFTWARE && v86 && iopl(c) < 3) cpu_fault(c, EXC_GP, 0);
-  int ext = kind == INT_EXTERNAL; /* error codes name an external event */
+  int ext = kind == INT_EXTERNAL || kind == INT_IRQ; /* error codes name an external event */
   c->deliver_ext = ext;
   int idt_err = vector * 8 + 2 + ext;
 
@@ -42,7 +42,7 @@ void cpu_interrupt(Cpu *c, int vector, int err, enum IntKind kind) {
   bool valid = !desc_is_seg(gate) && (type == SYS_TASK || type == SYS_INT16 ||
                                       type == SYS_TRAP16 || type == SYS_INT32 || type == SYS_TRAP32);
   if (!valid) cpu_fault(c, EXC_GP, idt_err);
-  if (kind != INT_EXTERNAL && desc_dpl(gate) < c->cpl) cpu_fault(c, EXC_GP, vector * 8 + 2);
+  if ((kind == INT_SOFTWARE || kind == INT_SOFTWARE_EXC) && desc_dpl(gate) < c->cpl) cpu_fault(c, EXC_GP, vector * 8 + 2);
   if (!desc_present(gate)) cpu_fault(c, EXC_NP, idt_err);
 
   if (type == SYS_TASK) {

@@ -62,7 +62,7 @@ static void trace_insn(void *opaque, Cpu *c, const Insn *in, uint32_t phys, cons
 
 static void trace_interrupt(void *opaque, Cpu *c, int vector, int err, int kind) {
   Tracer *t = opaque;
-  static const char *const kinds[] = {"exception/external", "INT n", "INT3/INTO"};
+  static const char *const kinds[] = {"exception", "INT n", "INT3/INTO", "IRQ"};
   fprintf(t->out, "-- interrupt %02Xh (%s)", vector, kinds[kind]);
   if (err >= 0) fprintf(t->out, " error %04X", err);
   fprintf(t->out, " at %04X:%08X cpl %d", c->seg[SEG_CS].sel, c->eip, c->cpl);

@@ -63,8 +63,8 @@ check "--trace shows the first instructions with capstone" 0 $H --trace - --trac
 expect_text "the reset vector's far jump, linear and physical" "F000:0000FFF0 lin FFFFFFF0 phys FFFFFFF0  EA000000F0            ljmp 0xf000:0"
 expect_text "the demo's first instruction" "F000:00000000 lin 000F0000 phys 000F0000  FA                    cli"
 check "--trace-int logs the faults of a triple fault" 1 $H -bios "$TF" -no-reboot --trace-int
-expect_text "INT 3 beyond the IVT limit raises #GP at the INT" "interrupt 0Dh (exception/external) at F000:0000000A"
-expect_text "then #DF" "interrupt 08h (exception/external)"
+expect_text "INT 3 beyond the IVT limit raises #GP at the INT" "interrupt 0Dh (exception) at F000:0000000A"
+expect_text "then #DF" "interrupt 08h (exception)"
 check "--trace-range must be LO-HI" 2 $H --trace-range 100
 
 echo "CLI checks: $passes passed, $fails failed"
