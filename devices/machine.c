@@ -25,7 +25,10 @@ static uint64_t host_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t machine_now(Machine *m) { return host_ns() - m->host_origin_ns; }
+uint64_t machine_now(Machine *m) {
+  if (m->deterministic) return (m->cpu ? m->cpu->icount * DET_NS_PER_INSN : 0) + m->idle_ns;
+  return host_ns() - m->host_origin_ns;
+}
 
 static uint64_t now_cb(void *opaque) { return machine_now(opaque); }
 static void resched_cb(void *opaque) { ((Machine *)opaque)->resched = true; }
@@ -184,6 +187,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   m->bios_size = (uint32_t)cfg->bios_size;
   m->no_reboot = cfg->no_reboot;
   m->host_origin_ns = host_ns();
+  m->deterministic = cfg->deterministic;
   m->mem = phys_new(cfg->ram_mb << 20);
   m->io = iobus_new();
   /* The firmware sits at the top of the 4 GiB space, where the reset
@@ -238,6 +242,8 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   time_t t = time(NULL);
   struct tm start;
   localtime_r(&t, &start);
+  if (m->deterministic) /* no host time enters the guest: 2000-01-01 00:00:00, a Saturday */
+    start = (struct tm){.tm_year = 100, .tm_mon = 0, .tm_mday = 1, .tm_wday = 6};
   rtc_init(&m->rtc, m->io, &start);
   wire_timer_device(m, &m->rtc.set_irq, &m->rtc.now, &m->rtc.resched, &m->rtc.opaque);
   m->rtc.set_irq = machine_set_irq;
@@ -425,6 +431,12 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
       if (!c->intr) {
         uint64_t wait = m->next_deadline > now ? m->next_deadline - now : 0;
         if (wait > 10000000) wait = 10000000;
+        if (m->deterministic) {
+          /* Skip the idle time instead of sleeping through it. */
+          m->idle_ns += wait ? wait : 1;
+          poll_serial_input(m, 0);
+          continue;
+        }
         poll_serial_input(m, (int)(wait / 1000000));
         if (wait < 1000000) {
           struct timespec ts = {0, (long)wait};

@@ -31,6 +31,7 @@
 #include "mmu/physmem.h"
 
 #define MACHINE_MAX_DEVICES 32
+#define DET_NS_PER_INSN 5 /* --deterministic: the guest sees a 200 MIPS CPU */
 
 typedef struct Machine {
   PhysMem *mem;
@@ -61,7 +62,11 @@ typedef struct Machine {
   uint32_t bios_size;
   bool no_reboot;
   unsigned resets;    /* triple-fault resets so far */
-  /* Virtual time: nanoseconds since power-on, following the host clock. */
+  /* Virtual time: nanoseconds since power-on, following the host clock —
+   * or, when deterministic, DET_NS_PER_INSN per retired instruction plus
+   * the idle time skipped while the CPU halted. */
+  bool deterministic;
+  uint64_t idle_ns;
   uint64_t host_origin_ns;
   uint64_t next_deadline;
   bool resched;
@@ -94,6 +99,7 @@ typedef struct MachineConfig {
   const uint8_t *bios; /* firmware image: 64 KiB..1 MiB, a multiple of 64 KiB */
   size_t bios_size;
   bool no_reboot; /* a triple fault stops the machine instead of resetting it */
+  bool deterministic; /* virtual time from retired instructions; RTC from a fixed date */
   FILE *serial_out; /* COM1 output (NULL: discarded) */
   int serial_in_fd; /* COM1 input (-1: none) */
   const uint8_t *vga_rom; /* VGA option ROM behind the card's ROM BAR, or NULL */

@@ -55,6 +55,8 @@ static void usage(FILE *f) {
           "  --trace FILE       write every executed instruction to FILE (address, bytes,\n"
           "                     disassembly, changed registers); '-' is stderr\n"
           "  --trace-int        log every interrupt and exception (to the trace file or stderr)\n"
+          "  --deterministic    virtual time counts retired instructions (5 ns each), the RTC\n"
+          "                     starts at 2000-01-01: same input, same run, byte for byte\n"
           "  --trace-io         log every port access with its device, and every disk-image\n"
           "                     access as the host file offset and length it became\n"
           "  --trace-range LO-HI  only instructions at linear addresses LO..HI (hex)\n"
@@ -124,7 +126,7 @@ static bool parse_u64(const char *s, uint64_t *out) {
 int main(int argc, char **argv) {
   enum {
     OPT_HELP = 1, OPT_VERSION, OPT_BIOS, OPT_MEM, OPT_MAX, OPT_NO_REBOOT, OPT_SERIAL,
-    OPT_ACCEL, OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_IO, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
+    OPT_ACCEL, OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_IO, OPT_DETERMINISTIC, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
     OPT_MONITOR, OPT_SCREENSHOT,
@@ -142,6 +144,7 @@ int main(int argc, char **argv) {
       {"trace", required_argument, 0, OPT_TRACE},
       {"trace-int", no_argument, 0, OPT_TRACE_INT},
       {"trace-io", no_argument, 0, OPT_TRACE_IO},
+      {"deterministic", no_argument, 0, OPT_DETERMINISTIC},
       {"trace-range", required_argument, 0, OPT_TRACE_RANGE},
       {"trace-cpl", required_argument, 0, OPT_TRACE_CPL},
       {"trace-max", required_argument, 0, OPT_TRACE_MAX},
@@ -172,7 +175,7 @@ int main(int argc, char **argv) {
   const char *boot_order = NULL, *type_text = NULL;
   const char *kernel_path = NULL, *append = NULL, *initrd = NULL;
   uint64_t ram_mb = 32, max_insns = 0;
-  bool no_reboot = false;
+  bool no_reboot = false, cfg_deterministic = false;
   const char *serial = NULL; /* NULL: stdio unless the terminal is taken */
   const char *display = NULL, *monitor_spec = NULL, *screenshot = NULL;
   const char *gdb_spec = NULL;
@@ -222,6 +225,7 @@ int main(int argc, char **argv) {
       break;
     case OPT_TRACE_INT: trace.interrupts = true; break;
     case OPT_TRACE_IO: trace.io = true; break;
+    case OPT_DETERMINISTIC: cfg_deterministic = true; break;
     case OPT_DISPLAY:
       if (strcmp(optarg, "none") && strcmp(optarg, "sdl") && strcmp(optarg, "curses")) {
         fprintf(stderr, "holo86: -display takes sdl, curses or none, not '%s'\n", optarg);
@@ -313,6 +317,7 @@ int main(int argc, char **argv) {
   if (!serial) serial = curses || monitor_stdio ? "none" : "stdio";
 
   MachineConfig cfg = {.ram_mb = ram_mb > 3072 ? 0 : (uint32_t)ram_mb, .no_reboot = no_reboot,
+                       .deterministic = cfg_deterministic,
                        .serial_in_fd = -1};
   FILE *serial_file = NULL;
   if (!strcmp(serial, "stdio")) {

@@ -59,6 +59,13 @@ check "--timeout stops with exit 124" 124 $H -bios "$IRQ" --timeout 0.05 -serial
 expect_text "the timeout is reported" "timeout"
 check "an unknown -display is a usage error" 2 $H -display bogus
 check "x87 error with CR0.NE=0 arrives as IRQ13 (FERR# latch, port 0xF0)" 0 $H -bios "$BUILD/tests/cli/fpu_irq13.bin"
+tmp1=$(mktemp); tmp2=$(mktemp)
+$H -bios "$IRQ" --deterministic --trace-int -serial none 2>"$tmp1"
+$H -bios "$IRQ" --deterministic --trace-int -serial none 2>"$tmp2"
+if [ "$(grep -c 'IRQ' "$tmp1")" -ge 100 ] && cmp -s "$tmp1" "$tmp2"; then
+  echo "ok: --deterministic: two runs give identical interrupt logs"; passes=$((passes + 1))
+else echo "FAIL: --deterministic interrupt logs differ"; fails=$((fails + 1)); fi
+rm -f "$tmp1" "$tmp2"
 check "--trace shows the first instructions with capstone" 0 $H --trace - --trace-max 2
 expect_text "the reset vector's far jump, linear and physical" "F000:0000FFF0 lin FFFFFFF0 phys FFFFFFF0  EA000000F0            ljmp 0xf000:0"
 expect_text "the demo's first instruction" "F000:00000000 lin 000F0000 phys 000F0000  FA                    cli"

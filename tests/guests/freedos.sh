@@ -83,5 +83,17 @@ if [ "$want" != none ] && grep -q "^-- disk fd0 read host file offset $want leng
   ok "--trace-io shows TYPE CONFIG.SYS as FDC commands and a read of image offset $want"
 else bad "--trace-io disk path (wanted offset $want)"; fi
 
+# 6. --deterministic: two runs of the same boot and typing give the same
+#    interrupt log (every IRQ at the same instruction) and the same screen.
+for i in 1 2; do
+  cp "$IMG/freedos-boot-1440k.img" "$TMP/det$i.img"
+  "$H" -fda "$TMP/det$i.img" --deterministic -serial none --timeout $(t 60) --type 'ver\ndir\n' \
+      --until-screen "bytes free" --screen-text "$TMP/det$i.txt" --trace-int 2>&1 | cksum > "$TMP/det$i.sum"
+done
+if cmp -s "$TMP/det1.sum" "$TMP/det2.sum" && cmp -s "$TMP/det1.txt" "$TMP/det2.txt" &&
+   grep -q "KERNEL   SYS" "$TMP/det1.txt"; then
+  ok "--deterministic: two FreeDOS runs give identical interrupt logs and screens"
+else bad "--deterministic FreeDOS runs differ"; fi
+
 echo "FreeDOS checks: $passes passed, $fails failed"
 [ $fails -eq 0 ]
