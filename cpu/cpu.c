@@ -157,16 +157,21 @@ _Noreturn void unimplemented(Cpu *c, const Insn *in, const char *what) {
   cpu_fault(c, EXC_UD, -1);
 }
 
-/* Execute one block's instructions; stop early when an event is posted. */
+/* One instruction: record the state a fault restores, advance EIP past it
+ * (wrapping at 64 KiB in 16-bit code), run its handler, count it. */
+static inline void exec_insn(Cpu *c, const Insn *in) {
+  c->insn_eip = c->eip;
+  c->insn_esp = c->r[ESP];
+  c->eip = c->code32 ? c->eip + in->len : (c->eip + in->len) & 0xFFFF;
+  in->fn(c, in);
+  c->icount++;
+}
+
+/* A block's instructions; stops early when an event is posted. */
 void cpu_run_block(Cpu *c, const Block *b) {
   const Insn *in = b->insn, *end = b->insn + b->n;
-  do {
-    c->insn_eip = c->eip;
-    c->insn_esp = c->r[ESP];
-    c->eip = c->code32 ? c->eip + in->len : (c->eip + in->len) & 0xFFFF;
-    in->fn(c, in);
-    c->icount++;
-  } while (++in < end && !c->events);
+  do exec_insn(c, in);
+  while (++in < end && !c->events);
 }
 
 /* Between blocks: take a pending interrupt if IF allows. After STI, MOV SS
@@ -241,12 +246,8 @@ static void step_debug(Cpu *c) {
   c->last_block = NULL;
   CpuRegs before;
   if (c->tracer) cpu_get_regs(c, &before);
-  c->insn_eip = c->eip;
-  c->insn_esp = c->r[ESP];
   c->db_hits = 0;
-  c->eip = c->code32 ? c->eip + in->len : (c->eip + in->len) & 0xFFFF;
-  in->fn(c, in);
-  c->icount++;
+  exec_insn(c, in);
   /* RF lasts one instruction, unless that instruction (IRET) loaded it. */
   if (rf && in->op != 0xCF) c->flags &= ~F_RF;
   if (c->tracer && c->tracer->insn) c->tracer->insn(c->tracer->opaque, c, in, b->phys, &before);
