@@ -68,6 +68,8 @@ $(MB_TESTS): tests/multiboot/mb.inc tests/multiboot/module1.txt tests/multiboot/
 
 $(BUILD)/frontend/demo_image.o: CFLAGS += -DDEMO_BIN='"$(BUILD)/bios/demo.bin"'
 $(BUILD)/frontend/demo_image.o: $(BUILD)/bios/demo.bin
+$(BUILD)/devices/linuxboot_rom.o: CFLAGS += -DLINUXBOOT_BIN='"$(BUILD)/bios/linuxboot.bin"'
+$(BUILD)/devices/linuxboot_rom.o: $(BUILD)/bios/linuxboot.bin
 
 # The SDL2 window is built in when SDL2's development files are there.
 SDL_CFLAGS := $(shell sdl2-config --cflags 2>/dev/null)

@@ -55,7 +55,7 @@ void cpu_reset(Cpu *c) {
   c->gdtr.limit = c->idtr.limit = 0xFFFF;
   c->ldtr = c->tr = (Segment){.limit = 0xFFFF, .attr = 0x82};
   c->tr.attr = 0x8B;
-  c->tsc = 0;
+  c->tsc = -cpu_tsc_clock(c); /* the TSC restarts from 0 */
   c->efer = 0;
   x87_reset(c);
   memset(c->pdpte, 0, sizeof c->pdpte);

@@ -69,8 +69,11 @@ enum {
   CR0_NW = 1u << 29, CR0_CD = 1u << 30, CR0_PG = 1u << 31,
   CR4_VME = 1u << 0, CR4_PVI = 1u << 1, CR4_TSD = 1u << 2, CR4_DE = 1u << 3,
   CR4_PSE = 1u << 4, CR4_PAE = 1u << 5, CR4_MCE = 1u << 6, CR4_PGE = 1u << 7,
-  CR4_PCE = 1u << 8,
-  CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE,
+  CR4_PCE = 1u << 8, CR4_OSFXSR = 1u << 9,
+  /* OSFXSR only tells FXSAVE/FXRSTOR that the OS knows the SSE state; with
+   * no SSE here, it changes nothing, but the bit must be writable on a CPU
+   * that reports FXSR. */
+  CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR,
 };
 
 /* Lazy flags: arithmetic instructions record their operands and result;
@@ -133,7 +136,12 @@ typedef struct Cpu {
   uint32_t dr[8];
   struct { uint32_t base; uint16_t limit; } gdtr, idtr;
   Segment ldtr, tr;
+  /* The time stamp counter is tsc + the machine's virtual clock in ns (a
+   * 1 GHz TSC that keeps pace with the timers the guest calibrates it
+   * against), or tsc + retired instructions with no clock (unit tests). */
   uint64_t tsc;
+  uint64_t (*clock_ns)(void *opaque);
+  void *clock_opaque;
   uint64_t msr_apic_base, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
   uint8_t cpl;
   bool sys_access;    /* a descriptor-table/TSS access: supervisor rights */
@@ -262,6 +270,11 @@ static inline void reg_set(Cpu *c, int r, int size, uint32_t v) {
 
 static inline uint32_t size_mask(int size) {
   return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+}
+
+/* What the time stamp counter counts (see Cpu.tsc). */
+static inline uint64_t cpu_tsc_clock(const Cpu *c) {
+  return c->clock_ns ? c->clock_ns(c->clock_opaque) : c->icount;
 }
 
 #endif

@@ -100,8 +100,7 @@ void cpuid(Cpu *c, const Insn *in) {
   }
 }
 
-/* The time stamp counts retired instructions (plus what WRMSR wrote). */
-static uint64_t tsc_now(const Cpu *c) { return c->tsc + c->icount; }
+static uint64_t tsc_now(const Cpu *c) { return c->tsc + cpu_tsc_clock(c); }
 
 void rdtsc(Cpu *c, const Insn *in) {
   (void)in;
@@ -146,7 +145,7 @@ void wrmsr(Cpu *c, const Insn *in) {
   uint32_t index = c->r[ECX];
   uint64_t v = (uint64_t)c->r[EDX] << 32 | c->r[EAX];
   uint64_t *slot = msr_slot(c, index);
-  if (index == MSR_TSC) c->tsc = v - c->icount;
+  if (index == MSR_TSC) c->tsc = v - cpu_tsc_clock(c);
   else if (index == MSR_BIOS_SIGN) return;
   else if (slot) *slot = v;
   else cpu_fault(c, EXC_GP, 0);

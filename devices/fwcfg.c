@@ -53,6 +53,12 @@ int fwcfg_add_u16(FwCfg *f, uint16_t key, uint16_t value) {
   return set_item(f, key, NULL, b, 2);
 }
 
+int fwcfg_add_u32(FwCfg *f, uint16_t key, uint32_t value) {
+  uint8_t b[4];
+  for (int i = 0; i < 4; i++) b[i] = (uint8_t)(value >> (8 * i));
+  return set_item(f, key, NULL, b, 4);
+}
+
 int fwcfg_add_u64(FwCfg *f, uint16_t key, uint64_t value) {
   uint8_t b[8];
   for (int i = 0; i < 8; i++) b[i] = (uint8_t)(value >> (8 * i));
@@ -128,8 +134,58 @@ void fwcfg_set_ram(FwCfg *f, uint64_t ram_size) {
   fwcfg_add_file(f, "etc/e820", table, (uint32_t)n);
 }
 
+static void select_key(FwCfg *f, uint16_t key) {
+  f->selector = key;
+  f->offset = 0;
+  f->current = -1;
+  for (int i = 0; i < f->count; i++)
+    if (f->items[i].key == f->selector) f->current = i;
+}
+
+static uint32_t get_be32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+enum { DMA_ERROR = 0x01, DMA_READ = 0x02, DMA_SKIP = 0x04, DMA_SELECT = 0x08, DMA_WRITE = 0x10 };
+
+/* One DMA transfer described at guest physical address desc. */
+static void dma_transfer(FwCfg *f, uint64_t desc) {
+  if (desc > 0xFFFFFFF0u) return; /* beyond our 32-bit physical space */
+  uint8_t d[16];
+  phys_read_buf(f->mem, (uint32_t)desc, d, sizeof d);
+  uint32_t control = get_be32(d), len = get_be32(d + 4);
+  uint64_t addr = (uint64_t)get_be32(d + 8) << 32 | get_be32(d + 12);
+  if (control & DMA_SELECT) select_key(f, (uint16_t)(control >> 16));
+  uint32_t status = 0;
+  if (control & DMA_WRITE) {
+    status = DMA_ERROR;
+  } else if (control & (DMA_READ | DMA_SKIP)) {
+    const FwCfgItem *it = f->current >= 0 ? &f->items[f->current] : NULL;
+    uint32_t avail = it && f->offset < it->len ? it->len - f->offset : 0;
+    uint32_t n = len < avail ? len : avail;
+    if (control & DMA_READ) {
+      if (addr + len > 0x100000000ull) {
+        status = DMA_ERROR;
+        n = 0;
+      } else {
+        if (n) phys_write_buf(f->mem, (uint32_t)addr, it->data + f->offset, n);
+        for (uint32_t i = n; i < len; i++) phys_write(f->mem, (uint32_t)addr + i, 1, 0);
+      }
+    }
+    f->offset += n;
+  }
+  phys_write(f->mem, (uint32_t)desc, 4, status << 24); /* big endian */
+}
+
 static uint32_t fw_in(void *opaque, uint16_t port, int size) {
   FwCfg *f = opaque;
+  if (port >= FWCFG_PORT_DMA) { /* "QEMU CFG", big endian, byte by byte */
+    static const char sig[8] = "QEMU CFG";
+    uint32_t v = 0;
+    for (int i = 0; i < size && port - FWCFG_PORT_DMA + i < 8; i++)
+      v |= (uint32_t)(uint8_t)sig[port - FWCFG_PORT_DMA + i] << (8 * i);
+    return v;
+  }
   if (port != FWCFG_PORT_DATA) return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
   /* A wider read returns successive bytes, lowest address first. */
   uint32_t v = 0;
@@ -146,43 +202,43 @@ static uint32_t fw_in(void *opaque, uint16_t port, int size) {
 
 static void fw_out(void *opaque, uint16_t port, int size, uint32_t value) {
   FwCfg *f = opaque;
-  if (port != FWCFG_PORT_SEL) return; /* data writes: not supported */
-  (void)size;
-  f->selector = (uint16_t)value;
-  f->offset = 0;
-  f->current = -1;
-  for (int i = 0; i < f->count; i++)
-    if (f->items[i].key == f->selector) f->current = i;
+  /* The DMA address halves are big endian: the bytes of a 32-bit OUT, in
+   * port order, are the most significant first. */
+  uint32_t be = __builtin_bswap32(value);
+  if (port == FWCFG_PORT_DMA && size == 4) f->dma_high = be;
+  else if (port == FWCFG_PORT_DMA + 4 && size == 4) dma_transfer(f, (uint64_t)f->dma_high << 32 | be);
+  else if (port == FWCFG_PORT_SEL) select_key(f, (uint16_t)value);
+  /* data writes: no item is writable */
 }
 
 static const IoPortOps fw_ops = {fw_in, fw_out};
 
 static void dev_reset(Device *d) {
   FwCfg *f = (FwCfg *)d;
-  f->selector = 0;
-  f->offset = 0;
-  f->current = -1;
-  for (int i = 0; i < f->count; i++)
-    if (f->items[i].key == 0) f->current = i;
+  select_key(f, 0);
+  f->dma_high = 0;
 }
 
 static void dev_save(Device *d, StateBuf *s) {
   FwCfg *f = (FwCfg *)d;
   state_put(s, &f->selector, sizeof f->selector);
   state_put(s, &f->offset, sizeof f->offset);
+  state_put(s, &f->dma_high, sizeof f->dma_high);
 }
 
 static void dev_load(Device *d, StateBuf *s) {
   FwCfg *f = (FwCfg *)d;
   state_get(s, &f->selector, sizeof f->selector);
-  state_get(s, &f->offset, sizeof f->offset);
-  f->current = -1;
-  for (int i = 0; i < f->count; i++)
-    if (f->items[i].key == f->selector) f->current = i;
+  uint32_t offset;
+  state_get(s, &offset, sizeof offset);
+  state_get(s, &f->dma_high, sizeof f->dma_high);
+  select_key(f, f->selector);
+  f->offset = offset;
 }
 
-void fwcfg_init(FwCfg *f, IoBus *io) {
+void fwcfg_init(FwCfg *f, IoBus *io, PhysMem *mem) {
   memset(f, 0, sizeof *f);
+  f->mem = mem;
   f->dev.name = "fw_cfg";
   f->dev.reset = dev_reset;
   f->dev.save = dev_save;
@@ -191,7 +247,7 @@ void fwcfg_init(FwCfg *f, IoBus *io) {
   f->current = -1;
   static const uint8_t uuid[16];
   fwcfg_add_bytes(f, FW_CFG_SIGNATURE, "QEMU", 4);
-  uint8_t id[4] = {1, 0, 0, 0}; /* traditional interface only, no DMA */
+  uint8_t id[4] = {3, 0, 0, 0}; /* ports and DMA */
   fwcfg_add_bytes(f, FW_CFG_ID, id, 4);
   fwcfg_add_bytes(f, FW_CFG_UUID, uuid, 16);
   fwcfg_add_u64(f, FW_CFG_RAM_SIZE, 0);
@@ -202,6 +258,7 @@ void fwcfg_init(FwCfg *f, IoBus *io) {
   rebuild_dir(f);
   dev_reset(&f->dev);
   iobus_register(io, FWCFG_PORT_SEL, 2, &fw_ops, f, "fw_cfg");
+  iobus_register(io, FWCFG_PORT_DMA, 8, &fw_ops, f, "fw_cfg");
 }
 
 void fwcfg_free(FwCfg *f) {

@@ -203,6 +203,8 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   m->pic.intr_changed = intr_changed;
   m->pic.opaque = m->cpu;
   m->cpu->intr_ack = intr_ack;
+  m->cpu->clock_ns = now_cb;
+  m->cpu->clock_opaque = m;
   m->cpu->intr_opaque = &m->pic;
   machine_add_device(m, &m->pic.dev);
 
@@ -230,7 +232,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   m->port92.reset = request_reset;
   m->port92.opaque = m;
   machine_add_device(m, &m->port92.dev);
-  fwcfg_init(&m->fwcfg, m->io);
+  fwcfg_init(&m->fwcfg, m->io, m->mem);
   fwcfg_set_ram(&m->fwcfg, (uint64_t)cfg->ram_mb << 20);
   machine_add_device(m, &m->fwcfg.dev);
 

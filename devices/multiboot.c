@@ -516,8 +516,6 @@ static void diagnose(const uint8_t *k, size_t size, long bad_sum_at, char *err, 
          "the Multiboot header at file offset 0x%lX has a bad checksum "
          "(magic + flags + checksum must be 0 modulo 2^32)",
          bad_sum_at);
-  else if (size >= 0x206 && !memcmp(k + 0x202, "HdrS", 4))
-    fail(err, errlen, "Linux bzImage kernels are not supported yet");
   else if (size >= 4 && !memcmp(k, "\x7F" "ELF", 4))
     fail(err, errlen, "not a Multiboot kernel: this ELF file has no Multiboot header "
                       "(magic 0x1BADB002) in its first 8 KiB");

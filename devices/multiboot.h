@@ -26,8 +26,8 @@
  *   device, symbols, drives, APM and VBE are not given;
  * - every loaded byte must lie in what that map calls RAM.
  *
- * Files that are not Multiboot kernels are diagnosed: a Linux bzImage
- * ("HdrS" at 0x202) is recognised and refused for now. */
+ * Files that are not Multiboot kernels are diagnosed. (Linux bzImages
+ * never come here: they boot through SeaBIOS, see linuxboot.h.) */
 #ifndef HOLO86_MULTIBOOT_H
 #define HOLO86_MULTIBOOT_H
 

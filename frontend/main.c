@@ -8,6 +8,7 @@
 
 #include "devices/hostfile.h"
 #include "devices/machine.h"
+#include "devices/linuxboot.h"
 #include "devices/multiboot.h"
 #include "frontend/demo_image.h"
 #include "frontend/screenshot.h"
@@ -26,9 +27,11 @@ static void usage(FILE *f) {
           "with nothing given it runs the built-in demo program.\n"
           "\n"
           "  -bios FILE         firmware image (64 KiB to 1 MiB) mapped below 4 GiB and 1 MiB\n"
-          "  -kernel FILE       boot a Multiboot kernel (ELF32 or a.out kludge) directly\n"
-          "  -append TEXT       its command line (after the kernel's path, as GRUB passes it)\n"
-          "  -initrd \"F1 ARGS,F2\"  its modules, each loaded page-aligned after the kernel\n"
+          "  -kernel FILE       boot a Linux bzImage (through SeaBIOS) or a Multiboot kernel\n"
+          "                     (ELF32 or a.out kludge, started directly)\n"
+          "  -append TEXT       its command line (Multiboot: after the kernel's path)\n"
+          "  -initrd FILE       Linux: the initial ramdisk; Multiboot: \"F1 ARGS,F2\", modules\n"
+          "                     loaded page-aligned after the kernel\n"
           "  -m MB              guest RAM in MiB (default 32)\n"
           "  -fda/-fdb FILE     floppy image (360K, 720K, 1.2M, 1.44M, 2.88M)\n"
           "  -hda/-hdb FILE     hard-disk image (IDE primary master/slave)\n"
@@ -347,7 +350,10 @@ int main(int argc, char **argv) {
   /* With media to boot, the firmware is SeaBIOS (and its VGA BIOS); with
    * nothing, the built-in demo. */
   uint8_t *image = NULL, *vga_rom = NULL;
-  bool media = fda || fdb || hda || hdb || cdrom;
+  /* A Linux kernel boots through SeaBIOS (linuxboot.h); a Multiboot
+   * kernel starts directly, without firmware (multiboot.h). */
+  bool linux_kernel = kernel_path && linuxboot_file_is_linux(kernel_path);
+  bool media = fda || fdb || hda || hdb || cdrom || linux_kernel;
   if (bios_path) {
     image = read_file(bios_path, &cfg.bios_size);
   } else if (media) {
@@ -373,7 +379,15 @@ int main(int argc, char **argv) {
   }
   if (jit_enable(m->cpu, accel, 0) != 0) fprintf(stderr, "holo86: cannot enable the JIT; interpreting\n");
   Multiboot *mb = NULL;
-  if (kernel_path && !(mb = multiboot_load(m, kernel_path, append, initrd, err, sizeof err))) {
+  if (linux_kernel) {
+    if (!linuxboot_setup(&m->fwcfg, m->mem->ram_size, kernel_path, initrd, append, err,
+                         sizeof err)) {
+      fprintf(stderr, "holo86: %s\n", err);
+      machine_free(m);
+      return 1;
+    }
+  } else if (kernel_path &&
+             !(mb = multiboot_load(m, kernel_path, append, initrd, err, sizeof err))) {
     fprintf(stderr, "holo86: %s: %s\n", kernel_path, err);
     machine_free(m);
     return 1;

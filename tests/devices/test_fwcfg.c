@@ -6,18 +6,22 @@
 
 #include "devices/fwcfg.h"
 #include "devices/iobus.h"
+#include "mmu/physmem.h"
 
 static IoBus *fct_io;
+static PhysMem *fct_mem;
 static FwCfg fct_f;
 
 static void fct_setup(void) {
   fct_io = iobus_new();
-  fwcfg_init(&fct_f, fct_io);
+  fct_mem = phys_new(1u << 20);
+  fwcfg_init(&fct_f, fct_io, fct_mem);
 }
 
 static void fct_teardown(void) {
   fwcfg_free(&fct_f);
   iobus_free(fct_io);
+  phys_free(fct_mem);
 }
 
 static void fct_read(uint16_t key, void *buf, size_t n) {
@@ -61,7 +65,7 @@ Test(fwcfg, signature_and_id) {
   cr_expect_str_eq(sig, "QEMU");
   uint8_t id[4];
   fct_read(FW_CFG_ID, id, 4);
-  cr_expect_eq(id[0], 1, "traditional interface, no DMA");
+  cr_expect_eq(id[0], 3, "traditional interface and DMA");
   cr_expect_eq(id[1] | id[2] | id[3], 0);
   uint8_t cpus[2];
   fct_read(FW_CFG_NB_CPUS, cpus, 2);
@@ -158,4 +162,49 @@ Test(fwcfg, selection_survives_save_load) {
   fct_f.dev.load(&fct_f.dev, &s);
   cr_expect_eq(io_in(fct_io, 0x511, 1), 'E');
   free(s.data);
+}
+
+/* Firmware's side of a DMA transfer: the descriptor at desc (big endian),
+ * the address written high half first, low half last. Returns the
+ * control word the device wrote back. */
+static uint32_t fct_dma(uint32_t desc, uint32_t control, uint32_t len, uint32_t addr) {
+  uint8_t d[16] = {0};
+  uint32_t f[3] = {control, len, 0};
+  for (int i = 0; i < 3; i++)
+    for (int b = 0; b < 4; b++) d[4 * i + b] = (uint8_t)(f[i] >> (24 - 8 * b));
+  for (int b = 0; b < 4; b++) d[12 + b] = (uint8_t)(addr >> (24 - 8 * b));
+  phys_write_buf(fct_mem, desc, d, sizeof d);
+  io_out(fct_io, 0x514, 4, 0);                          /* high half: 0 */
+  io_out(fct_io, 0x518, 4, __builtin_bswap32(desc)); /* big endian */
+  uint8_t r[4];
+  phys_read_buf(fct_mem, desc, r, 4);
+  return fct_be32(r);
+}
+
+Test(fwcfg, dma_signature) {
+  char sig[9] = {0};
+  for (int i = 0; i < 8; i++) sig[i] = (char)io_in(fct_io, (uint16_t)(0x514 + i), 1);
+  cr_expect_str_eq(sig, "QEMU CFG");
+}
+
+Test(fwcfg, dma_select_read_skip_and_zero_fill) {
+  int k = fwcfg_add_file(&fct_f, "etc/test", "0123456789", 10);
+  uint8_t buf[16];
+  memset(buf, 0xEE, sizeof buf);
+  phys_write_buf(fct_mem, 0x2000, buf, sizeof buf);
+  /* select + read 3 bytes, then skip 2, then read 8: 5 data bytes and 3 zeros */
+  cr_expect_eq(fct_dma(0x1000, (uint32_t)k << 16 | 0x08 | 0x02, 3, 0x2000), 0);
+  cr_expect_eq(fct_dma(0x1000, 0x04, 2, 0), 0);
+  cr_expect_eq(fct_dma(0x1000, 0x02, 8, 0x2003), 0);
+  phys_read_buf(fct_mem, 0x2000, buf, sizeof buf);
+  cr_expect_eq(memcmp(buf, "01256789\0\0\0\xEE", 12), 0);
+  /* what the data port reads next continues after the DMA transfers */
+  io_out(fct_io, 0x510, 2, (uint32_t)k);
+  cr_expect_eq(fct_dma(0x1000, 0x04, 9, 0), 0);
+  cr_expect_eq(io_in(fct_io, 0x511, 1), '9');
+}
+
+Test(fwcfg, dma_write_and_out_of_range_report_an_error) {
+  cr_expect_eq(fct_dma(0x1000, FW_CFG_SIGNATURE << 16 | 0x08 | 0x10, 4, 0x2000), 1);
+  cr_expect_eq(fct_dma(0x1000, FW_CFG_SIGNATURE << 16 | 0x08 | 0x02, 0x10, 0xFFFFFFF8u), 1);
 }

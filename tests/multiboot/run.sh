@@ -102,8 +102,8 @@ cp "$K/elf_by_hand.bin" "$tmp/nomb.elf" && patch_byte "$tmp/nomb.elf" 84 000
 check "ELF without a Multiboot header is refused" 1 "$H" -m 512 -kernel "$tmp/nomb.elf"
 expect_text "the missing header is named" "not a Multiboot kernel: this ELF file has no Multiboot header"
 head -c 4096 /dev/zero > "$tmp/bzImage" && printf 'HdrS' | dd of="$tmp/bzImage" bs=1 seek=514 conv=notrunc 2>/dev/null
-check "Linux bzImage is refused for now" 1 "$H" -kernel "$tmp/bzImage"
-expect_text "Linux is named" "Linux bzImage kernels are not supported yet"
+check "a Linux header with a bad protocol is refused" 1 "$H" -kernel "$tmp/bzImage"
+expect_text "the protocol is named" "boot protocol 0.00"
 check "a text file is not a kernel" 1 "$H" -kernel "$DIR/module1.txt"
 expect_text "the problem is named" "not a kernel holo86 can boot"
 : > "$tmp/empty"
