@@ -136,4 +136,6 @@ run-demo: holo86
 clean:
 	rm -rf build build-asan holo86 roms/*.bin
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Dependency files only: guest trees built under $(BUILD) have directories
+# named *.d (etc/init.d).
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
