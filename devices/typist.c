@@ -7,7 +7,6 @@
 
 #define KEY_GAP_NS 30000000u   /* at least 30 ms between keys */
 #define SETTLE_NS 500000000u   /* screen unchanged this long = ready */
-#define PATIENCE_NS 2000000000u /* give up waiting for a key to be taken */
 
 /* Set-2 make codes of the US layout, by unshifted and shifted character. */
 static const struct { char plain, shifted; uint8_t code; } keys[] = {
@@ -48,7 +47,7 @@ bool typist_done(const Typist *t) { return !t->text || !*t->text; }
  * tail) is drained: a person waits for the echo before typing on, and DOS
  * programs read keys only now and then. Guests that do not use the BIOS
  * buffer leave head == tail. */
-static bool key_taken(Machine *m) {
+bool typist_key_taken(Machine *m) {
   if (m->kbc.obf || m->kbc.kbd.q.count) return false;
   return phys_read(m->mem, 0x41A, 2) == phys_read(m->mem, 0x41C, 2);
 }
@@ -74,7 +73,7 @@ void typist_poll(Typist *t, Machine *m, uint64_t now) {
     t->next_ns = now + KEY_GAP_NS;
     return;
   }
-  if (!key_taken(m) && now - t->key_sent < PATIENCE_NS) {
+  if (!typist_key_taken(m) && now - t->key_sent < TYPIST_PATIENCE_NS) {
     t->next_ns = now + 1000000;
     return;
   }

@@ -28,5 +28,13 @@ void typist_start(Typist *t, const char *text);
 /* Called from the machine loop; types when it is time. */
 void typist_poll(Typist *t, struct Machine *m, uint64_t now_ns);
 bool typist_done(const Typist *t);
+/* Has the guest taken the last key typed? The keyboard controller has
+ * handed over every byte, and on a BIOS-era guest the BIOS keyboard buffer
+ * is drained (see typist.c). Anything that types faster than a person
+ * (--type, a paste into -display curses) waits for this between keys,
+ * for at most TYPIST_PATIENCE_NS: a guest that never reads the buffer
+ * must not stall the typing for good. */
+bool typist_key_taken(struct Machine *m);
+#define TYPIST_PATIENCE_NS 2000000000u
 
 #endif

@@ -14,6 +14,11 @@
  * Ctrl-letter, Enter, Backspace, Tab, Esc, arrows, Home/End/PgUp/PgDn/
  * Insert/Delete, F1-F12 from their xterm sequences, ESC+char as Alt+char.
  * Terminals report no releases, so each key is pressed and released.
+ * A terminal delivers a paste (or tmux send-keys) in one burst, far
+ * faster than a person types: the keys wait here and go to the keyboard
+ * one at a time, each once the guest has taken the last (typist.h), as
+ * the keyboard controller's 64-byte queue and the BIOS's 15-key buffer
+ * would otherwise overflow and drop them.
  * Ctrl-A is holo86's prefix: Ctrl-A x quits, Ctrl-A p pauses/resumes,
  * Ctrl-A a sends Ctrl-A itself.
  *
@@ -36,6 +41,18 @@
 #include "frontend/keymap.h"
 #include "frontend/ui.h"
 
+/* A key typed in the terminal, waiting for the guest: an SDL scancode and
+ * the KM_* modifiers to hold around it. */
+typedef struct KeyTap {
+  uint16_t sc;
+  uint8_t mods;
+} KeyTap;
+
+/* Typed keys not yet handed to the keyboard; more than any paste needs.
+ * When it is full further keys are dropped, as a keyboard drops keys
+ * when its buffer overruns, so that Ctrl-A x still gets through. */
+#define TYPEAHEAD 4096
+
 typedef struct CursesDisplay {
   Display base;
   Ui *ui;
@@ -46,6 +63,9 @@ typedef struct CursesDisplay {
   bool shown_blink;
   bool graphics_notice;   /* the graphics-mode line is on screen */
   bool prefix;            /* Ctrl-A was typed */
+  KeyTap typed[TYPEAHEAD]; /* ring of keys waiting for the guest */
+  unsigned typed_head, typed_count;
+  uint64_t key_sent_ns;   /* virtual time the last key went to the guest */
   char *out;              /* output being built */
   size_t out_len, out_cap;
 } CursesDisplay;
@@ -204,7 +224,14 @@ static void redraw(CursesDisplay *d) {
   flush_out(d);
 }
 
-static void key_tap(Machine *m, int sc, int mods) {
+/* Queue one key for the guest (type_next hands it over). */
+static void key_tap(CursesDisplay *d, int sc, int mods) {
+  if (d->typed_count == TYPEAHEAD) return;
+  d->typed[(d->typed_head + d->typed_count++) % TYPEAHEAD] = (KeyTap){(uint16_t)sc, (uint8_t)mods};
+}
+
+/* Press and release one key, with its modifiers around it. */
+static void press_key(Machine *m, int sc, int mods) {
   if (mods & KM_CTRL) input_key(m, SDL_SCANCODE_LCTRL, true, 0);
   if (mods & KM_ALT) input_key(m, SDL_SCANCODE_LALT, true, 0);
   if (mods & KM_SHIFT) input_key(m, SDL_SCANCODE_LSHIFT, true, 0);
@@ -217,19 +244,18 @@ static void key_tap(Machine *m, int sc, int mods) {
 
 /* One character (not an escape sequence) with the modifiers given. */
 static void key_char(CursesDisplay *d, int ch, int mods) {
-  Machine *m = d->ui->m;
   int sc;
   bool shift;
   if (ch >= 1 && ch <= 26 && ch != '\t' && ch != '\r' && ch != '\n' && ch != '\b') {
-    key_tap(m, SDL_SCANCODE_A + ch - 1, mods | KM_CTRL);
+    key_tap(d, SDL_SCANCODE_A + ch - 1, mods | KM_CTRL);
   } else if (ch == 0) {
-    key_tap(m, SDL_SCANCODE_2, mods | KM_CTRL | KM_SHIFT); /* Ctrl-@ */
+    key_tap(d, SDL_SCANCODE_2, mods | KM_CTRL | KM_SHIFT); /* Ctrl-@ */
   } else if (ch >= 28 && ch <= 31) {
     static const int ctl[4] = {SDL_SCANCODE_BACKSLASH, SDL_SCANCODE_RIGHTBRACKET, SDL_SCANCODE_6,
                                SDL_SCANCODE_MINUS};
-    key_tap(m, ctl[ch - 28], mods | KM_CTRL);
+    key_tap(d, ctl[ch - 28], mods | KM_CTRL);
   } else if (keymap_char(ch, &sc, &shift)) {
-    key_tap(m, sc, mods | (shift ? KM_SHIFT : 0));
+    key_tap(d, sc, mods | (shift ? KM_SHIFT : 0));
   }
 }
 
@@ -279,7 +305,7 @@ static void handle_input(CursesDisplay *d, const char *buf, int n) {
         while (k < n && ((buf[k] >= '0' && buf[k] <= '9') || buf[k] == ';')) k++;
         if (k < n) {
           int sc = csi_key(buf + j, k - j + 1);
-          if (sc >= 0) key_tap(m, sc, 0);
+          if (sc >= 0) key_tap(d, sc, 0);
           i = k;
           continue;
         }
@@ -292,11 +318,26 @@ static void handle_input(CursesDisplay *d, const char *buf, int n) {
   }
 }
 
+/* Hand the next typed key to the guest once it has taken the last one
+ * (or has ignored it for the typist's patience). */
+static void type_next(CursesDisplay *d) {
+  Machine *m = d->ui->m;
+  if (!d->typed_count || m->paused) return;
+  uint64_t now = machine_now(m);
+  if (!typist_key_taken(m) && now - d->key_sent_ns < TYPIST_PATIENCE_NS) return;
+  KeyTap k = d->typed[d->typed_head];
+  d->typed_head = (d->typed_head + 1) % TYPEAHEAD;
+  d->typed_count--;
+  press_key(m, k.sc, k.mods);
+  d->key_sent_ns = now;
+}
+
 static void curses_tick(Display *base) {
   CursesDisplay *d = (CursesDisplay *)base;
   char buf[256];
   ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
   if (n > 0) handle_input(d, buf, (int)n);
+  type_next(d);
   redraw(d);
 }
 

@@ -10,7 +10,10 @@
 #     13h, --screenshot of the picture when it halts;
 #   - -display sdl without an X server fails cleanly;
 #   - -display curses inside tmux: the guest's text (colours, box drawing)
-#     is on the pane, a key typed there reaches the guest;
+#     is on the pane, a key typed there reaches the guest; FreeDOS (from
+#     ../shared/guests/freedos or $FREEDOS_DIR; skipped without it) boots
+#     in the pane, a line and DIR typed there in one burst run, the
+#     listing is read back from the pane, Ctrl-A x quits;
 #   - -monitor unix: info registers, x, xp, errors, screendump, quit;
 #   - -monitor stdio together with -serial stdio is refused.
 # Needs nasm, python3, xvfb-run (Debian xvfb, xauth) and tmux. Every step
@@ -27,6 +30,19 @@ ok() { pass=$((pass + 1)); echo "PASS $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "$2" ] && sed 's/^/    /' "$2" | head -20; }
 need() { command -v "$1" >/dev/null 2>&1 || { bad "$2: $1 is not installed (tools/deps.sh)"; return 1; }; }
 png_check() { python3 "$HERE/png_check.py" "$@" >"$T/check.txt" 2>&1; }
+# wait_pane TEXT TENTHS: until TEXT (a grep pattern) is on the tmux pane,
+# which is left in $T/pane.txt.
+wait_pane() {
+  for _ in $(seq 1 "$2"); do
+    tmux -L $TMUX_SOCK capture-pane -p -t 0 >"$T/pane.txt" 2>/dev/null
+    grep -q "$1" "$T/pane.txt" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# Sanitizer builds run several times slower: they set TIMEOUT_SCALE.
+SCALE=${TIMEOUT_SCALE:-1}
+FREEDOS=${FREEDOS_DIR:-$(cd "$HERE/../.." && pwd)/../shared/guests/freedos}
 
 # Unit tests ------------------------------------------------------------------
 if [ -x "$BUILD/frontend-tests" ]; then
@@ -105,6 +121,32 @@ if need tmux "curses display"; then
     bad "-display curses: a typed key reaches the guest" "$T/c.txt"
   fi
   tmux -L $TMUX_SOCK kill-server 2>/dev/null
+
+  # FreeDOS at its prompt: a line and DIR typed into the pane in one burst
+  # (as a paste arrives), every key must reach FreeCom.
+  if [ -f "$FREEDOS/freedos-boot-1440k.img" ]; then
+    cp "$FREEDOS/freedos-boot-1440k.img" "$T/freedos.img"
+    tmux -L $TMUX_SOCK new-session -d -x 100 -y 30 \
+      "cd '$T' && timeout --foreground $((60 * SCALE)) '$HOLO' -fda freedos.img -display curses \
+       --timeout $((50 * SCALE)) 2>dos-err.txt; echo \$? > dos-rc; sleep 30"
+    wait_pane 'A:\\>' $((300 * SCALE))
+    line="Typed through tmux: 0123456789 abcdefghijklmnopqrstuvwxyz ABCXYZ"
+    tmux -L $TMUX_SOCK send-keys -t 0 "echo $line" Enter dir Enter
+    wait_pane "bytes free" $((300 * SCALE))
+    if grep -qx "$line" "$T/pane.txt" && grep -q "^KERNEL   SYS" "$T/pane.txt" && grep -q "bytes free" "$T/pane.txt"; then
+      ok "-display curses: FreeDOS, a line and DIR typed in tmux, the listing read back"
+    else
+      bad "-display curses: FreeDOS, a line and DIR typed in tmux, the listing read back" "$T/pane.txt"
+    fi
+    tmux -L $TMUX_SOCK send-keys -t 0 C-a x
+    for _ in $(seq 1 100); do [ -s "$T/dos-rc" ] && break; sleep 0.1; done
+    if [ "$(cat "$T/dos-rc" 2>/dev/null)" = 0 ]; then ok "-display curses: Ctrl-A x quits"
+    else { echo "exit status: $(cat "$T/dos-rc" 2>/dev/null)"; cat "$T/dos-err.txt"; } >"$T/q.txt" 2>/dev/null
+      bad "-display curses: Ctrl-A x quits" "$T/q.txt"; fi
+    tmux -L $TMUX_SOCK kill-server 2>/dev/null
+  else
+    echo "SKIP -display curses with FreeDOS: no images in $FREEDOS (they live in ../shared, for developers and CI)"
+  fi
 fi
 
 # The monitor on a unix socket ----------------------------------------------------
