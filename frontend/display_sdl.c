@@ -2,8 +2,18 @@
  *
  * Runs on the main thread, from the machine loop: each tick pumps SDL's
  * events and, when the VGA reports a change (which includes the text
- * blink phase), renders the picture with vga_render into a streaming
- * texture. The window follows the guest's mode: it is sized to the
+ * blink phase), renders the picture with vga_render and compares it with
+ * the picture on screen: only the rows that differ go into the streaming
+ * texture, and nothing is presented when none does (a blink phase with
+ * no cursor or blinking character, a write of the same bytes).
+ *
+ * A GL renderer that is itself software (Mesa's llvmpipe under Xvfb, in
+ * VMs, over remote X) composes the whole window on the CPU at every
+ * present, which costs more than the picture: there SDL's software
+ * renderer with an unaccelerated window surface is used instead, which
+ * hands the X server the pixels directly. SDL_RENDER_DRIVER overrides.
+ *
+ * The window follows the guest's mode: it is sized to the
  * largest integer multiple of the picture that fits the desktop; when
  * the user resizes it or goes full screen, the picture keeps its aspect
  * ratio (integer scale when one fits, else the largest fractional one),
@@ -52,13 +62,15 @@ typedef struct SdlDisplay {
   SDL_Renderer *ren;
   SDL_Texture *tex;
   int tex_w, tex_h;          /* texture size (the guest picture's) */
-  uint32_t *pixels;          /* VGA_RENDER_MAX_PIXELS */
+  uint32_t *pixels;          /* the picture rendered: VGA_RENDER_MAX_PIXELS */
+  uint32_t *shown;           /* the picture in the texture, as large */
   bool need_present;         /* window exposed or resized */
   bool grabbed, fullscreen;
   bool held[SDL_NUM_SCANCODES]; /* keys the guest saw pressed */
-  uint64_t last_title_ns, last_icount;
+  uint64_t last_title_ns, last_icount, last_frames;
+  uint64_t frames;           /* presents so far */
   bool last_paused;
-  double mips;
+  double mips, fps;
 } SdlDisplay;
 
 static uint64_t host_ns(void) {
@@ -70,8 +82,8 @@ static uint64_t host_ns(void) {
 static void set_title(SdlDisplay *d) {
   char title[160];
   Machine *m = d->ui->m;
-  snprintf(title, sizeof title, "holo86 - %s - %.1f MIPS%s", m->paused ? "paused" : "running",
-           d->mips, d->grabbed ? " - Ctrl-Alt-G releases the mouse" : "");
+  snprintf(title, sizeof title, "holo86 - %s - %.1f MIPS - %.0f fps%s", m->paused ? "paused" : "running",
+           d->mips, d->fps, d->grabbed ? " - Ctrl-Alt-G releases the mouse" : "");
   SDL_SetWindowTitle(d->win, title);
 }
 
@@ -80,11 +92,17 @@ static void update_title(SdlDisplay *d) {
   uint64_t now = host_ns();
   if (now - d->last_title_ns < 1000000000u && m->paused == d->last_paused) return;
   uint64_t ic = m->cpu->icount;
-  if (d->last_title_ns && now > d->last_title_ns)
-    d->mips = (double)(ic - d->last_icount) * 1e3 / (double)(now - d->last_title_ns);
+  if (d->last_title_ns && now > d->last_title_ns) {
+    double secs = (double)(now - d->last_title_ns) / 1e9;
+    d->mips = (double)(ic - d->last_icount) / 1e6 / secs;
+    d->fps = (double)(d->frames - d->last_frames) / secs;
+    if (d->ui->display_stats)
+      fprintf(stderr, "holo86: display: %.1f fps, %.1f MIPS\n", d->fps, m->paused ? 0 : d->mips);
+  }
   if (m->paused) d->mips = 0;
   d->last_title_ns = now;
   d->last_icount = ic;
+  d->last_frames = d->frames;
   d->last_paused = m->paused;
   set_title(d);
 }
@@ -130,11 +148,23 @@ static SDL_Rect place(int w, int h, int out_w, int out_h) {
   return r;
 }
 
+/* Put the rows of the new picture that differ from the shown one into
+ * the texture; false when none does. */
+static bool update_texture(SdlDisplay *d, int w, int h) {
+  size_t row = (size_t)w * sizeof *d->pixels;
+  int y0 = 0, y1 = h;
+  while (y0 < h && !memcmp(d->pixels + (size_t)y0 * w, d->shown + (size_t)y0 * w, row)) y0++;
+  if (y0 == h) return false;
+  while (!memcmp(d->pixels + (size_t)(y1 - 1) * w, d->shown + (size_t)(y1 - 1) * w, row)) y1--;
+  memcpy(d->shown + (size_t)y0 * w, d->pixels + (size_t)y0 * w, row * (size_t)(y1 - y0));
+  SDL_Rect r = {0, y0, w, y1 - y0};
+  SDL_UpdateTexture(d->tex, &r, d->pixels + (size_t)y0 * w, (int)row);
+  return true;
+}
+
 static void redraw(SdlDisplay *d) {
   Vga *v = &d->ui->m->vga;
-  bool changed = vga_dirty(v);
-  if (!changed && !d->need_present) return;
-  if (changed) {
+  if (vga_dirty(v)) {
     int w = 0, h = 0;
     vga_render(v, d->pixels, &w, &h);
     if (w > 0 && h > 0) {
@@ -144,13 +174,18 @@ static void redraw(SdlDisplay *d) {
         d->tex_w = w;
         d->tex_h = h;
         fit_window(d, w, h);
+        /* A new texture holds nothing yet: every row differs. */
+        for (size_t i = 0; i < (size_t)w * h; i++) d->shown[i] = ~d->pixels[i];
       }
-      if (d->tex) SDL_UpdateTexture(d->tex, NULL, d->pixels, w * 4);
+      if (d->tex && update_texture(d, w, h)) d->need_present = true;
     } else if (d->tex) { /* no picture: black */
       SDL_DestroyTexture(d->tex);
       d->tex = NULL;
+      d->need_present = true;
     }
   }
+  if (!d->need_present) return;
+  d->frames++;
   int out_w, out_h;
   SDL_GetRendererOutputSize(d->ren, &out_w, &out_h);
   SDL_SetRenderDrawColor(d->ren, 0, 0, 0, 255);
@@ -269,12 +304,38 @@ static void sdl_close(Display *base) {
   if (d->win) SDL_DestroyWindow(d->win);
   SDL_QuitSubSystem(SDL_INIT_VIDEO);
   free(d->pixels);
+  free(d->shown);
   free(d);
+}
+
+/* Is this renderer GL drawn by the CPU (Mesa's llvmpipe, softpipe or
+ * swrast)? SDL leaves its GL context current after creating it. */
+static bool gl_in_software(SDL_Renderer *ren) {
+  SDL_RendererInfo info;
+  if (SDL_GetRendererInfo(ren, &info) < 0 || strncmp(info.name, "opengl", 6)) return false;
+  typedef const unsigned char *(*GetString)(unsigned name);
+  GetString get_string = (GetString)SDL_GL_GetProcAddress("glGetString");
+  const char *name = get_string ? (const char *)get_string(0x1F01 /* GL_RENDERER */) : NULL;
+  return name && (strstr(name, "llvmpipe") || strstr(name, "softpipe") || strstr(name, "Software"));
+}
+
+/* The renderer: SDL's choice, unless that is GL in software and the user
+ * did not ask for it (see the top of this file). */
+static SDL_Renderer *make_renderer(SDL_Window *win) {
+  SDL_Renderer *ren = SDL_CreateRenderer(win, -1, 0);
+  const char *asked = SDL_GetHint(SDL_HINT_RENDER_DRIVER);
+  if (!ren || (asked && *asked) || !gl_in_software(ren)) return ren;
+  SDL_DestroyRenderer(ren);
+  SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+  ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+  return ren ? ren : SDL_CreateRenderer(win, -1, 0);
 }
 
 Display *display_sdl_open(struct Ui *ui, char *err, size_t errlen) {
   SdlDisplay *d = calloc(1, sizeof *d);
-  if (!d || !(d->pixels = malloc(VGA_RENDER_MAX_PIXELS * sizeof *d->pixels))) {
+  if (!d || !(d->pixels = malloc(VGA_RENDER_MAX_PIXELS * sizeof *d->pixels)) ||
+      !(d->shown = malloc(VGA_RENDER_MAX_PIXELS * sizeof *d->shown))) {
+    if (d) free(d->pixels);
     free(d);
     snprintf(err, errlen, "out of memory");
     return NULL;
@@ -286,6 +347,7 @@ Display *display_sdl_open(struct Ui *ui, char *err, size_t errlen) {
   if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
     snprintf(err, errlen, "SDL: %s", SDL_GetError());
     free(d->pixels);
+    free(d->shown);
     free(d);
     return NULL;
   }
@@ -296,12 +358,13 @@ Display *display_sdl_open(struct Ui *ui, char *err, size_t errlen) {
     snprintf(err, errlen, "no display to open a window on ($DISPLAY and $WAYLAND_DISPLAY are unset)");
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
     free(d->pixels);
+    free(d->shown);
     free(d);
     return NULL;
   }
   d->win = SDL_CreateWindow("holo86", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, 640, 400,
                             SDL_WINDOW_RESIZABLE);
-  if (d->win) d->ren = SDL_CreateRenderer(d->win, -1, 0);
+  if (d->win) d->ren = make_renderer(d->win);
   if (!d->win || !d->ren) {
     snprintf(err, errlen, "SDL: %s", SDL_GetError());
     sdl_close(&d->base);

@@ -49,6 +49,8 @@ static void usage(FILE *f) {
           "  -monitor DEV       monitor console (QEMU-like; 'help' lists commands) on stdio\n"
           "                     or unix:PATH\n"
           "  --screenshot FILE  write what the screen shows as PNG when holo86 stops\n"
+          "  --display-stats    -display sdl: print frames presented per second (and guest\n"
+          "                     MIPS) on stderr every second\n"
           "  --timeout SECONDS  stop after that many host seconds (exit status 124)\n"
           "  --until-serial TEXT  stop with exit status 0 once TEXT appears on COM1\n"
           "  --until-screen TEXT  stop with exit status 0 once TEXT is on the VGA text screen\n"
@@ -132,7 +134,7 @@ int main(int argc, char **argv) {
     OPT_ACCEL, OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_IO, OPT_DETERMINISTIC, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
-    OPT_MONITOR, OPT_SCREENSHOT,
+    OPT_MONITOR, OPT_SCREENSHOT, OPT_DISPLAY_STATS,
     OPT_KERNEL, OPT_APPEND, OPT_INITRD, OPT_GDB, OPT_GDB_DEFAULT, OPT_START_PAUSED,
   };
   static const struct option opts[] = {
@@ -162,6 +164,7 @@ int main(int argc, char **argv) {
       {"nographic", no_argument, 0, OPT_NOGRAPHIC},
       {"monitor", required_argument, 0, OPT_MONITOR},
       {"screenshot", required_argument, 0, OPT_SCREENSHOT},
+      {"display-stats", no_argument, 0, OPT_DISPLAY_STATS},
       {"timeout", required_argument, 0, OPT_TIMEOUT},
       {"until-serial", required_argument, 0, OPT_UNTIL_SERIAL},
       {"until-screen", required_argument, 0, OPT_UNTIL_SCREEN},
@@ -182,7 +185,7 @@ int main(int argc, char **argv) {
   const char *serial = NULL; /* NULL: stdio unless the terminal is taken */
   const char *display = NULL, *monitor_spec = NULL, *screenshot = NULL;
   const char *gdb_spec = NULL;
-  bool start_paused = false;
+  bool start_paused = false, display_stats = false;
   TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
   uint64_t num;
   int accel = ACCEL_INTERP;
@@ -239,6 +242,7 @@ int main(int argc, char **argv) {
     case OPT_NOGRAPHIC: display = "none"; break;
     case OPT_MONITOR: monitor_spec = optarg; break;
     case OPT_SCREENSHOT: screenshot = optarg; break;
+    case OPT_DISPLAY_STATS: display_stats = true; break;
     case OPT_TIMEOUT: {
       char *end;
       timeout_s = strtod(optarg, &end);
@@ -428,7 +432,7 @@ int main(int argc, char **argv) {
     machine_free(m);
     return 1;
   }
-  Ui ui = {0};
+  Ui ui = {.display_stats = display_stats};
   if (!ui_open(&ui, m, display, monitor_spec)) {
     tracer_close(tracer);
     machine_free(m);

@@ -16,6 +16,7 @@ typedef struct Ui {
   Display *display;         /* NULL: none */
   struct Monitor *monitor;  /* NULL: none */
   bool terminal_busy;       /* stdin/stdout belong to the serial port or a display */
+  bool display_stats;       /* --display-stats: frame rate on stderr every second */
 } Ui;
 
 /* Open the display (display: "sdl", "curses", "none", or NULL for the

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Drive holo86's monitor on a unix socket: run each command given on
 the command line, print what it answered. Waits up to 10 s for the
-socket to appear and for each prompt.
+socket to appear and for each prompt. Two commands are the client's own:
+"@sleep SECONDS", and "@copy SRC DST" (copies a file between commands).
 usage: monitor_client.py SOCKET COMMAND..."""
-import os, socket, sys, time
+import os, shutil, socket, sys, time
 
 PROMPT = b"(holo86) "
 
@@ -36,6 +37,10 @@ def main():
     for c in cmds:
         if c.startswith("@sleep "):
             time.sleep(float(c[7:]))
+            continue
+        if c.startswith("@copy "):  # @copy SRC DST: a file, as it is now
+            src, dst = c[6:].split(" ")
+            shutil.copyfile(src, dst)
             continue
         s.sendall(c.encode() + b"\n")
         out = read_until_prompt(s, time.time() + 10)

@@ -6,7 +6,8 @@
 # boot-sector guest (guest.asm, booted by SeaBIOS from a floppy image):
 #   - --screenshot of the text screen (-display none), pixels checked;
 #   - -display sdl under Xvfb (xvfb-run), driven through -monitor unix:,
-#     screendump of the text screen, sendkey to switch the guest to mode
+#     screendump of the text screen, which the window must show pixel for
+#     pixel (Xvfb's screen read back), sendkey to switch the guest to mode
 #     13h, --screenshot of the picture when it halts;
 #   - -display sdl without an X server fails cleanly;
 #   - -display curses inside tmux: the guest's text (colours, box drawing)
@@ -71,12 +72,13 @@ else cat "$T/check.txt" >>"$T/out.txt" 2>/dev/null; bad "--screenshot of the tex
 # SDL under Xvfb, driven by the monitor -----------------------------------------
 if need xvfb-run "SDL display" && need xauth "SDL display"; then
   rm -f "$T/mon.sock"
-  timeout 40 xvfb-run -a -s "-screen 0 1024x768x24" "$HOLO" -fda "$T/guest.img" -display sdl \
+  # Xvfb keeps its screen in $T/Xvfb_screen0 (-fbdir): what the window shows.
+  timeout 40 xvfb-run -a -s "-screen 0 1024x768x24 -fbdir $T" "$HOLO" -fda "$T/guest.img" -display sdl \
     -serial none -monitor "unix:$T/mon.sock" --timeout 30 --screenshot "$T/sdl.png" \
     >"$T/sdl.txt" 2>&1 &
   pid=$!
   timeout 20 python3 "$HERE/monitor_client.py" "$T/mon.sock" "@sleep 1" "info cpus" \
-    "screendump $T/sdl-text.png" "sendkey spc" >"$T/sdlmon.txt" 2>&1
+    "screendump $T/sdl-text.png" "@copy $T/Xvfb_screen0 $T/screen.xwd" "sendkey spc" >"$T/sdlmon.txt" 2>&1
   wait $pid
   rc=$?
   cat "$T/sdlmon.txt" >>"$T/sdl.txt"
@@ -86,6 +88,11 @@ if need xvfb-run "SDL display" && need xauth "SDL display"; then
   else
     echo "exit status $rc" >>"$T/sdl.txt"; cat "$T/check.txt" >>"$T/sdl.txt" 2>/dev/null
     bad "-display sdl: text screendump, sendkey, mode 13h --screenshot" "$T/sdl.txt"
+  fi
+  if python3 "$HERE/window_check.py" "$T/screen.xwd" "$T/sdl-text.png" >"$T/win.txt" 2>&1; then
+    ok "-display sdl: the window shows the screendump's picture"
+  else
+    bad "-display sdl: the window shows the screendump's picture" "$T/win.txt"
   fi
 fi
 env -u DISPLAY -u WAYLAND_DISPLAY timeout 20 "$HOLO" -fda "$T/guest.img" -display sdl -serial none \
