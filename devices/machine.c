@@ -18,6 +18,7 @@
 #include "mmu/paging.h"
 
 #define SLICE_INSNS 20000 /* about 0.1 ms of guest time at interpreter speed */
+#define FRONTEND_TICK_NS 16666667u /* the display's refresh: 60 Hz */
 
 static uint64_t host_ns(void) {
   struct timespec ts;
@@ -403,7 +404,12 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
     if (m->timeout_ns && host_ns() - host_start >= m->timeout_ns) return STOP_TIMEOUT;
     if (m->frontend_tick && host_ns() >= next_tick) {
       m->frontend_tick(m->frontend_opaque);
-      next_tick = host_ns() + 16000000; /* about 60 times a second */
+      /* 60 times a second, on a fixed grid: the time a tick takes (a
+       * present may wait for the X server) must not lower the rate. After
+       * a stall the grid starts afresh instead of catching up. */
+      uint64_t t = host_ns();
+      next_tick += FRONTEND_TICK_NS;
+      if (next_tick <= t) next_tick = t + FRONTEND_TICK_NS;
     }
     if (m->debug_poll && !m->paused) m->debug_poll(m->debug_opaque, 0);
     if (m->quit_requested) return STOP_QUIT;

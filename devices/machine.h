@@ -77,7 +77,7 @@ typedef struct Machine {
   char serial_tail[256];        /* the latest COM1 output, for until_serial */
   size_t serial_tail_len;
   bool until_met;
-  /* Frontend hook: machine_run calls frontend_tick about every 16 ms of
+  /* Frontend hook: machine_run calls frontend_tick 60 times a second of
    * host time, between slices, also while the CPU halts or is paused (the
    * display's event pump and redraw, the monitor's input). */
   void (*frontend_tick)(void *opaque);
