@@ -43,7 +43,8 @@ static void serial_write(void *opaque, uint8_t byte) {
   Machine *m = opaque;
   if (m->serial_out) {
     fputc(byte, m->serial_out);
-    if (byte == '\n') fflush(m->serial_out);
+    m->serial_unflushed = byte != '\n';
+    if (!m->serial_unflushed) fflush(m->serial_out);
   }
   if (m->until_serial) {
     size_t cap = sizeof m->serial_tail - 1;
@@ -430,6 +431,11 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
     }
     if (m->resched || now >= m->next_deadline) m->next_deadline = run_timers(m, now);
     if (now >= next_input_poll) {
+      /* A prompt has no newline: let it out within a millisecond. */
+      if (m->serial_unflushed) {
+        fflush(m->serial_out);
+        m->serial_unflushed = false;
+      }
       poll_serial_input(m, 0);
       next_input_poll = now + 1000000; /* every millisecond */
     }

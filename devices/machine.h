@@ -55,6 +55,7 @@ typedef struct Machine {
   Ide ide;
   DiskImage *floppy[2], *disk[2], *cdrom;
   FILE *serial_out;   /* where COM1's transmitted bytes go, or NULL */
+  bool serial_unflushed; /* serial_out holds bytes after the last newline */
   int serial_in_fd;   /* where COM1's received bytes come from, or -1 */
   Device *devices[MACHINE_MAX_DEVICES];
   int ndevices;
