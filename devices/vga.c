@@ -817,7 +817,32 @@ static void vga_clear_dirty(Vga *v) {
   v->regs_dirty = false;
 }
 
-void vga_render(Vga *v, uint32_t *out, int *width, int *height) {
+/* Can text scan line rs of the character row at ma change with the blink
+ * phase alone: is the cursor on it, or (row_blinks) a character with the
+ * blink attribute in blink mode? */
+static bool vga_text_line_blinks(const Vga *v, uint32_t ma, unsigned rs, bool row_blinks) {
+  const uint8_t *cr = v->r.crtc;
+  uint32_t cursor = (uint32_t)cr[CR_CURSOR_HI] << 8 | cr[CR_CURSOR_LO];
+  unsigned cs = cr[CR_CURSOR_START] & 0x1F, ce = cr[CR_CURSOR_END] & 0x1F;
+  bool cursor_here = !(cr[CR_CURSOR_START] & 0x20) && rs >= cs && rs <= ce &&
+                     ((cursor - ma) & 0xFFFF) < cr[CR_HDISP_END] + 1u;
+  return cursor_here || row_blinks;
+}
+
+/* Does scan line rs of the character row at ma show a character with the
+ * blink attribute (in blink mode)? */
+static bool vga_text_row_blinks(const Vga *v, uint32_t ma, unsigned rs) {
+  if (!(v->r.ac[AR_MODE] & 0x08)) return false;
+  unsigned cols = v->r.crtc[CR_HDISP_END] + 1u;
+  for (unsigned c = 0; c < cols; c++)
+    if (v->vram[vga_scan_addr(v, ma + c, rs) * 4 + 1] & 0x80) return true;
+  return false;
+}
+
+/* vga_render; with blink_only (a text mode, out holding the picture of
+ * the last render, nothing but the blink phase changed since) only the
+ * scan lines that blink are drawn again. */
+static void vga_render_lines(Vga *v, uint32_t *out, int *width, int *height, bool blink_only) {
   uint32_t lut[256];
   vga_build_lut(v, lut);
   if (out) vga_clear_dirty(v);
@@ -854,6 +879,8 @@ void vga_render(Vga *v, uint32_t *out, int *width, int *height) {
   unsigned rs = 0;
   bool ds_second = false;
   int oy = 0;
+  uint32_t row_ma = ~0u; /* the character row row_blinks is about */
+  bool row_blinks = false;
   for (unsigned y = 0; y < vde && oy < h; y++) {
     if (y == lc) {
       ma = 0;
@@ -863,8 +890,15 @@ void vga_render(Vga *v, uint32_t *out, int *width, int *height) {
     }
     if (y % rep == 0) {
       uint32_t *o = out + (size_t)oy * w;
-      if (text) vga_text_line(v, o, w, ma, rs, lut, frame);
-      else vga_gfx_line(v, o, w, ma, rs, pan, lut);
+      /* The scan lines of a row read the same cells, unless the CGA row
+       * scan substitution makes the address depend on the scan line. */
+      if (blink_only && (ma != row_ma || (cr[CR_MODE] & 3) != 3)) {
+        row_ma = ma;
+        row_blinks = vga_text_row_blinks(v, ma, rs);
+      }
+      if (!text) vga_gfx_line(v, o, w, ma, rs, pan, lut);
+      else if (!blink_only || vga_text_line_blinks(v, ma, rs, row_blinks))
+        vga_text_line(v, o, w, ma, rs, lut, frame);
       oy++;
     }
     if (dscan) {
@@ -879,6 +913,16 @@ void vga_render(Vga *v, uint32_t *out, int *width, int *height) {
     }
   }
   for (; oy < h; oy++) memset(out + (size_t)oy * w, 0, (size_t)w * sizeof *out);
+}
+
+void vga_render(Vga *v, uint32_t *out, int *width, int *height) {
+  vga_render_lines(v, out, width, height, false);
+}
+
+void vga_render_update(Vga *v, uint32_t *out, int *width, int *height) {
+  bool blink_only = !v->regs_dirty && !v->dirty_any && !vga_dispi_on(v) && vga_is_text(v) &&
+                    v->last_blink >= 0;
+  vga_render_lines(v, out, width, height, blink_only);
 }
 
 bool vga_text_snapshot(Vga *v, uint16_t *cells, int *cols, int *rows, int *cursor_x, int *cursor_y) {

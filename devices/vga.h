@@ -151,6 +151,11 @@ void vga_mem_write(void *opaque, uint32_t addr, int size, uint32_t value);
  * Clears the change indication. A blanked screen renders black at its
  * size; a screen with no valid timing renders as 0 x 0. */
 void vga_render(Vga *v, uint32_t *out, int *width, int *height);
+/* vga_render for a display that keeps its picture: out holds what the
+ * last render (of any kind) drew into it. When nothing but the blink phase
+ * of a text mode changed since (vga_dirty's only reason), only the scan
+ * lines with the cursor or blinking characters are drawn again. */
+void vga_render_update(Vga *v, uint32_t *out, int *width, int *height);
 /* In a text mode: the character/attribute cells (char | attr << 8), the
  * geometry and the cursor position (-1, -1 when hidden or off screen).
  * cells must hold VGA_TEXT_MAX_COLS * VGA_TEXT_MAX_ROWS entries or be

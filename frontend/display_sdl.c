@@ -2,7 +2,8 @@
  *
  * Runs on the main thread, from the machine loop: each tick pumps SDL's
  * events and, when the VGA reports a change (which includes the text
- * blink phase), renders the picture with vga_render and compares it with
+ * blink phase), renders the picture with vga_render_update (after a
+ * blink phase change only the lines that blink) and compares it with
  * the picture on screen: only the rows that differ go into the streaming
  * texture, and nothing is presented when none does (a blink phase with
  * no cursor or blinking character, a write of the same bytes).
@@ -166,7 +167,7 @@ static void redraw(SdlDisplay *d) {
   Vga *v = &d->ui->m->vga;
   if (vga_dirty(v)) {
     int w = 0, h = 0;
-    vga_render(v, d->pixels, &w, &h);
+    vga_render_update(v, d->pixels, &w, &h);
     if (w > 0 && h > 0) {
       if (w != d->tex_w || h != d->tex_h || !d->tex) {
         if (d->tex) SDL_DestroyTexture(d->tex);

@@ -525,6 +525,47 @@ Test(vga, text_glyph_attributes_cursor) {
   cr_assert_eq(px(w, 3, 3), 0);
 }
 
+/* vga_render_update after a blink phase change draws only the scan lines
+ * of the cursor and of blinking characters; anything else draws it all. */
+Test(vga, render_update_blink_lines_only) {
+  set_mode(&mode03);
+  load_glyph('A', glyph_A, 16);
+  attr(0x10, 0x08); /* blink on, line graphics off */
+  inb(0x3DA);
+  outb(0x3C0, 0x20);
+  phys_write(vgat_mem, 0xB8000, 2, 0x1E41);                  /* row 0: plain */
+  phys_write(vgat_mem, 0xB8000 + (3 * 80 + 5) * 2, 2, 0x9E41); /* row 3: blinking */
+  crtc(0x0E, (10 * 80 + 7) >> 8);                            /* cursor: row 10 */
+  crtc(0x0F, (10 * 80 + 7) & 0xFF);
+  int w, h;
+  vgat_ns = 0;
+  vga_render_update(&vgat_vga, vgat_fb, &w, &h);
+  cr_assert_eq(w, 720);
+  uint32_t *ref = calloc(VGA_RENDER_MAX_PIXELS, sizeof *ref);
+  cr_assert(ref);
+  const uint32_t poison = 0x123456;
+  for (int y = 0; y < h; y++) vgat_fb[y * w + 100] = poison; /* column 100 of every line */
+  /* The cursor's phase moves (8 frames): cursor lines only. */
+  vgat_ns = 8 * 14268000ull + 1000;
+  cr_assert(vga_dirty(&vgat_vga));
+  vga_render_update(&vgat_vga, vgat_fb, &w, &h);
+  vga_render(&vgat_vga, ref, &w, &h);
+  for (int y = 0; y < h; y++) {
+    bool cursor_line = y >= 10 * 16 + 13 && y <= 10 * 16 + 14; /* mode 3: scan lines 13-14 */
+    bool blink_row = y / 16 == 3;
+    if (cursor_line || blink_row) cr_assert_eq(vgat_fb[y * w + 100], ref[y * w + 100], "line %d", y);
+    else cr_assert_eq(vgat_fb[y * w + 100], poison, "line %d was drawn again", y);
+  }
+  cr_assert_eq(memcmp(vgat_fb + (10 * 16 + 13) * w, ref + (10 * 16 + 13) * w, 2 * w * sizeof *ref), 0);
+  /* A VRAM write: everything is drawn. */
+  for (int y = 0; y < h; y++) vgat_fb[y * w + 100] = poison;
+  phys_write(vgat_mem, 0xB8000 + 2, 2, 0x1E41);
+  vga_render_update(&vgat_vga, vgat_fb, &w, &h);
+  vga_render(&vgat_vga, ref, &w, &h);
+  cr_assert_eq(memcmp(vgat_fb, ref, (size_t)w * h * sizeof *ref), 0);
+  free(ref);
+}
+
 Test(vga, text_snapshot) {
   set_mode(&mode03);
   phys_write(vgat_mem, 0xB8000 + (2 * 80 + 5) * 2, 2, 0x0748);
