@@ -16,7 +16,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c tests/devices/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libholo86.a
 
-.PHONY: all deps test asan sst bench bench-cpu decoder-check fpu-diff clean run-demo roms
+.PHONY: all deps test asan sst bench bench-cpu bench-linux guest decoder-check fpu-diff clean run-demo roms
 all: holo86 roms
 
 # Firmware from Debian's seabios package, copied next to the binary (never
@@ -121,9 +121,20 @@ decoder-check: $(BUILD)/decoder-vs-capstone
 fpu-diff: $(BUILD)/fpu-diff
 	$(BUILD)/fpu-diff
 
-bench: bench-cpu
+bench: bench-cpu bench-linux
 bench-cpu: $(BUILD)/bench-cpu $(BUILD)/bench/mix.bin
 	$(BUILD)/bench-cpu $(BUILD)/bench/mix.bin
+
+# The Linux guests of issue 7, built from Debian packages (tools/mkguest.sh;
+# quick when up to date; GUEST_SYMBOLS=1 adds System.map and vmlinux from
+# the 762 MB -dbg package). One copy for every $(BUILD).
+GUEST ?= build/guest
+guest:
+	tools/mkguest.sh $(GUEST)
+
+# The workload guest on holo86, on QEMU's TCG if installed, and natively.
+bench-linux: all guest
+	HOLO86=$(BUILD)/holo86 GUEST=$(GUEST) bench/linux.sh
 
 asan: deps
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \

@@ -3,7 +3,8 @@
 # quick when everything is there; runs apt-get update only when needed.
 set -e
 PKGS="gcc make libc6-dev binutils pkg-config zlib1g-dev libcapstone-dev libsdl2-dev
-libcriterion-dev libjson-c-dev nasm seabios mtools python3 xvfb xauth tmux gdb"
+libcriterion-dev libjson-c-dev nasm seabios mtools python3 xvfb xauth tmux gdb
+xorriso cpio"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
