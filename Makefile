@@ -125,6 +125,13 @@ bench: bench-cpu bench-linux
 bench-cpu: $(BUILD)/bench-cpu $(BUILD)/bench/mix.bin
 	$(BUILD)/bench-cpu $(BUILD)/bench/mix.bin
 
+# The SDL window under Xvfb: the CPU an unchanging text screen costs, and
+# the frames per second of a full-screen mode-13h animation.
+.PHONY: bench-sdl
+bench: bench-sdl
+bench-sdl: all $(BUILD)/bench/anim13.bin
+	bench/sdl.sh $(BUILD)
+
 # The Linux guests of issue 7, built from Debian packages (tools/mkguest.sh;
 # quick when up to date; GUEST_SYMBOLS=1 adds System.map and vmlinux from
 # the 762 MB -dbg package). One copy for every $(BUILD).
