@@ -16,7 +16,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c tests/devices/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libholo86.a
 
-.PHONY: all deps test asan sst bench bench-cpu bench-linux guest decoder-check fpu-diff clean run-demo roms
+.PHONY: all deps test asan sst bench bench-cpu bench-linux guest run decoder-check fpu-diff clean run-demo roms
 all: holo86 roms
 
 # Firmware from Debian's seabios package, copied next to the binary (never
@@ -110,7 +110,8 @@ deps:
 
 test: deps
 	$(MAKE) all $(TEST_BINS)
-	@BUILD=$(BUILD) SST_DIR=$(SST_DIR) tests/run_all.sh
+	GUEST_SYMBOLS=1 tools/mkguest.sh $(GUEST)
+	@BUILD=$(BUILD) GUEST=$(GUEST) SST_DIR=$(SST_DIR) tests/run_all.sh
 
 sst: $(BUILD)/sst-runner
 	$(BUILD)/sst-runner $(SST_DIR)
@@ -146,7 +147,16 @@ bench-linux: all guest
 asan: deps
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  OPT="-O1 -g" all $(TEST_BINS:$(BUILD)/%=build-asan/%)
-	@BUILD=build-asan SST_DIR=$(SST_DIR) TIMEOUT_SCALE=8 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run_all.sh
+	GUEST_SYMBOLS=1 tools/mkguest.sh $(GUEST)
+	@BUILD=build-asan GUEST=$(GUEST) SST_DIR=$(SST_DIR) TIMEOUT_SCALE=8 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run_all.sh
+
+# A new user's first command: Debian's kernel and a busybox shell on this
+# terminal (serial console; Ctrl-A x quits, `poweroff` in the guest too).
+run: deps
+	$(MAKE) all
+	tools/mkguest.sh $(GUEST)
+	$(BUILD)/holo86 -m 256 -nographic -kernel $(GUEST)/vmlinuz -initrd $(GUEST)/initrd.gz \
+	  -append "console=ttyS0,115200"
 
 run-demo: holo86
 	./holo86 --demo

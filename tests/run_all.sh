@@ -30,6 +30,7 @@ run "command line and demo" tests/cli/test_cli.sh "$BUILD"
 run "protected mode and paging programs" tests/pm/run.sh "$BUILD"
 run "Multiboot kernels (-kernel)" tests/multiboot/run.sh "$BUILD"
 run "SeaBIOS and FreeDOS" tests/guests/freedos.sh "$BUILD"
+run "Linux: direct, CD and workload boots" tests/guests/linux.sh "$BUILD" "${GUEST:-build/guest}"
 # SDL unloads its X11 video driver (dlclose) at exit, so LeakSanitizer
 # cannot attribute that driver's allocations to any module: leak checking
 # is off for this suite only (address and UB checks stay on).
