@@ -385,7 +385,8 @@ static void poll_serial_input(Machine *m, int timeout_ms) {
     if (n == 0 || errno != EINTR) m->serial_in_fd = -1;
     return;
   }
-  for (ssize_t i = 0; i < n; i++) uart_receive(&m->com1, buf[i]);
+  for (ssize_t i = 0; i < n; i++)
+    if (!m->serial_in_filter || m->serial_in_filter(m, buf[i])) uart_receive(&m->com1, buf[i]);
 }
 
 /* --until-screen: is the text on the VGA text screen? */

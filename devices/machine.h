@@ -57,6 +57,9 @@ typedef struct Machine {
   FILE *serial_out;   /* where COM1's transmitted bytes go, or NULL */
   bool serial_unflushed; /* serial_out holds bytes after the last newline */
   int serial_in_fd;   /* where COM1's received bytes come from, or -1 */
+  /* Sees each byte from serial_in_fd first and returns false to keep it
+   * from the guest (the frontend's escape keys); NULL: all go through. */
+  bool (*serial_in_filter)(struct Machine *m, uint8_t byte);
   Device *devices[MACHINE_MAX_DEVICES];
   int ndevices;
   uint8_t *bios;

@@ -26,12 +26,10 @@
  * close, at exit, and on fatal and terminating signals. */
 #include "frontend/display.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <SDL2/SDL_scancode.h>
@@ -39,6 +37,7 @@
 #include "frontend/cp437.h"
 #include "frontend/input.h"
 #include "frontend/keymap.h"
+#include "frontend/rawtty.h"
 #include "frontend/ui.h"
 
 /* A key typed in the terminal, waiting for the guest: an SDL scancode and
@@ -70,24 +69,7 @@ typedef struct CursesDisplay {
   size_t out_len, out_cap;
 } CursesDisplay;
 
-static struct termios saved_termios;
-static volatile sig_atomic_t raw_active;
 static const char restore_seq[] = "\033[0m\033[?25h\033[?1049l";
-
-/* Async-signal-safe: only tcsetattr and write. */
-static void restore_terminal(void) {
-  if (!raw_active) return;
-  raw_active = 0;
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
-  ssize_t r = write(STDOUT_FILENO, restore_seq, sizeof restore_seq - 1);
-  (void)r;
-}
-
-static void on_signal(int sig) {
-  restore_terminal();
-  signal(sig, SIG_DFL);
-  raise(sig);
-}
 
 static void emit(CursesDisplay *d, const char *s, size_t n) {
   if (d->out_len + n > d->out_cap) {
@@ -343,7 +325,7 @@ static void curses_tick(Display *base) {
 
 static void curses_close(Display *base) {
   CursesDisplay *d = (CursesDisplay *)base;
-  restore_terminal();
+  rawtty_leave();
   free(d->out);
   free(d);
 }
@@ -362,31 +344,11 @@ Display *display_curses_open(struct Ui *ui, char *err, size_t errlen) {
   d->base.close = curses_close;
   d->ui = ui;
   d->shown_cx = d->shown_cy = -2;
-  if (tcgetattr(STDIN_FILENO, &saved_termios) < 0) {
+  if (!rawtty_enter(restore_seq)) {
     snprintf(err, errlen, "cannot read the terminal's settings");
     free(d);
     return NULL;
   }
-  struct termios raw = saved_termios;
-  raw.c_iflag &= ~(tcflag_t)(BRKINT | ICRNL | INPCK | ISTRIP | IXON);
-  raw.c_lflag &= ~(tcflag_t)(ECHO | ICANON | IEXTEN | ISIG);
-  raw.c_cflag |= CS8;
-  raw.c_cc[VMIN] = 0;
-  raw.c_cc[VTIME] = 0;
-  static bool handlers;
-  if (!handlers) {
-    handlers = true;
-    atexit(restore_terminal);
-    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-      struct sigaction sa = {0};
-      sa.sa_handler = on_signal;
-      sigemptyset(&sa.sa_mask);
-      sigaction(sigs[i], &sa, NULL);
-    }
-  }
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
-  raw_active = 1;
   emit(d, "\033[?1049h\033[0m\033[2J", 16);
   flush_out(d);
   return &d->base;

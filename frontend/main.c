@@ -13,6 +13,7 @@
 #include "frontend/demo_image.h"
 #include "frontend/screenshot.h"
 #include "frontend/gdbstub.h"
+#include "frontend/rawtty.h"
 #include "frontend/trace.h"
 #include "frontend/ui.h"
 #include "jit/jit.h"
@@ -80,6 +81,23 @@ static void usage(FILE *f) {
 }
 
 /* Read a whole file; NULL (with the reason on stderr) on failure. */
+/* -serial stdio on a terminal: raw mode so every key reaches the guest
+ * (Ctrl-C included), and QEMU's escapes: Ctrl-A x quits, Ctrl-A Ctrl-A
+ * sends one Ctrl-A. */
+static bool serial_escape(Machine *m, uint8_t byte) {
+  static bool prefix;
+  if (prefix) {
+    prefix = false;
+    if (byte == 'x') {
+      m->quit_requested = true;
+      return false;
+    }
+    return byte == 0x01;
+  }
+  prefix = byte == 0x01;
+  return !prefix;
+}
+
 static uint8_t *read_file(const char *path, size_t *size) {
   char err[512];
   uint8_t *data = hostfile_read(path, size, err, sizeof err);
@@ -433,6 +451,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   Ui ui = {.display_stats = display_stats};
+  if (m->serial_in_fd == STDIN_FILENO && rawtty_enter("")) {
+    m->serial_in_filter = serial_escape;
+    fprintf(stderr, "holo86: serial console on this terminal; Ctrl-A x quits\r\n");
+  }
   if (!ui_open(&ui, m, display, monitor_spec)) {
     tracer_close(tracer);
     machine_free(m);
