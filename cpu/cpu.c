@@ -57,6 +57,8 @@ void cpu_reset(Cpu *c) {
   c->tr.attr = 0x8B;
   c->tsc = -cpu_tsc_clock(c); /* the TSC restarts from 0 */
   c->efer = 0;
+  memset(c->msr_evntsel, 0, sizeof c->msr_evntsel);
+  memset(c->msr_perfctr, 0, sizeof c->msr_perfctr);
   x87_reset(c);
   memset(c->pdpte, 0, sizeof c->pdpte);
   c->halted = false;

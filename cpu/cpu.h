@@ -142,7 +142,18 @@ typedef struct Cpu {
   uint64_t tsc;
   uint64_t (*clock_ns)(void *opaque);
   void *clock_opaque;
-  uint64_t msr_apic_base, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+  uint64_t msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+  /* P6 performance monitoring: PerfEvtSel0/1 and PerfCtr0/1 hold what is
+   * written (counters 40 bits wide, written as 32 bits sign-extended),
+   * but nothing counts. */
+  uint64_t msr_evntsel[2], msr_perfctr[2];
+  /* IA32_APIC_BASE belongs to the local APIC beside the core, a device:
+   * RDMSR/WRMSR of it go through these (a write returning false is #GP).
+   * Unset: no APIC, so no such MSR, and CPUID claims none. CPUID also
+   * claims none while the MSR's global enable (bit 11) is clear. */
+  uint64_t (*apic_base_read)(void *opaque);
+  bool (*apic_base_write)(void *opaque, uint64_t value);
+  void *apic_opaque;
   uint8_t cpl;
   bool sys_access;    /* a descriptor-table/TSS access: supervisor rights */
   /* Memory accesses must take the slow path (data breakpoints armed, or

@@ -34,6 +34,7 @@ Test(system, cpuid_vendor_and_family) {
   CHECK_EQ("CPUID.1 EDX TSC (bit 4)", (feat >> 4) & 1, 1);
   CHECK_EQ("CPUID.1 EDX CX8 (bit 8)", (feat >> 8) & 1, 1);
   CHECK_EQ("CPUID.1 EDX CMOV (bit 15)", (feat >> 15) & 1, 1);
+  CHECK_EQ("CPUID.1 EDX APIC (bit 9) on a CPU with no local APIC", (feat >> 9) & 1, 0);
   h_free(m);
 }
 
@@ -488,6 +489,80 @@ Test(system, rdmsr_wrmsr) {
   uint64_t tsc = h_rd32(m, H_DATA + 0x10) | (uint64_t)h_rd32(m, H_DATA + 0x14) << 32;
   cr_expect_leq(msr, tsc, "RDMSR 0x10 (%llu) should not be ahead of a later RDTSC (%llu)",
                 (unsigned long long)msr, (unsigned long long)tsc);
+  h_free(m);
+}
+
+/* P6 performance monitoring MSRs hold what is written: a counter takes
+ * the low 32 bits sign-extended to its 40 bits, RDPMC reads it back. */
+static const uint8_t perf_msr_code[] = {
+  0x66, 0xB9, 0xC1, 0x00, 0x00, 0x00,      /* 0000: mov ecx, 0xC1           ; PERFCTR0 */
+  0x66, 0xB8, 0x34, 0x12, 0x00, 0x80,      /* 0006: mov eax, 0x80001234 */
+  0x66, 0xBA, 0x78, 0x56, 0x34, 0x12,      /* 000C: mov edx, 0x12345678     ; not written */
+  0x0F, 0x30,                              /* 0012: wrmsr */
+  0x66, 0x31, 0xC0,                        /* 0014: xor eax, eax */
+  0x66, 0x31, 0xD2,                        /* 0017: xor edx, edx */
+  0x0F, 0x32,                              /* 001A: rdmsr */
+  0x66, 0xA3, 0x00, 0x00,                  /* 001C: mov [0x00], eax */
+  0x66, 0x89, 0x16, 0x04, 0x00,            /* 0020: mov [0x04], edx */
+  0x66, 0xB9, 0x86, 0x01, 0x00, 0x00,      /* 0025: mov ecx, 0x186          ; EVNTSEL0 */
+  0x66, 0xB8, 0x76, 0x00, 0x43, 0x00,      /* 002B: mov eax, 0x00430076 */
+  0x66, 0x31, 0xD2,                        /* 0031: xor edx, edx */
+  0x0F, 0x30,                              /* 0034: wrmsr */
+  0x66, 0x31, 0xC0,                        /* 0036: xor eax, eax */
+  0x0F, 0x32,                              /* 0039: rdmsr */
+  0x66, 0xA3, 0x08, 0x00,                  /* 003B: mov [0x08], eax */
+  0x66, 0x31, 0xC9,                        /* 003F: xor ecx, ecx */
+  0x0F, 0x33,                              /* 0042: rdpmc */
+  0x66, 0xA3, 0x0C, 0x00,                  /* 0044: mov [0x0C], eax */
+  0x66, 0x89, 0x16, 0x10, 0x00,            /* 0048: mov [0x10], edx */
+  0xF4,                                    /* 004D: hlt */
+};
+
+Test(system, perf_msrs_hold_what_is_written) {
+  Machine *m = RUN(perf_msr_code);
+  CHECK_EQ("PERFCTR0 low", h_rd32(m, H_DATA + 0x00), 0x80001234u);
+  CHECK_EQ("PERFCTR0 high (bits 39:32 from bit 31)", h_rd32(m, H_DATA + 0x04), 0xFFu);
+  CHECK_EQ("EVNTSEL0", h_rd32(m, H_DATA + 0x08), 0x00430076u);
+  CHECK_EQ("RDPMC 0 low", h_rd32(m, H_DATA + 0x0C), 0x80001234u);
+  CHECK_EQ("RDPMC 0 high", h_rd32(m, H_DATA + 0x10), 0xFFu);
+  h_free(m);
+}
+
+/* IA32_APIC_BASE is the local APIC's: RDMSR/WRMSR reach it through the
+ * CPU's hooks, and CPUID's APIC bit follows its global enable. */
+static const uint8_t apic_base_code[] = {
+  0x66, 0xB8, 0x01, 0x00, 0x00, 0x00,      /* 0000: mov eax, 1 */
+  0x0F, 0xA2,                              /* 0006: cpuid */
+  0x66, 0x89, 0x16, 0x00, 0x00,            /* 0008: mov [0x00], edx */
+  0x66, 0xB9, 0x1B, 0x00, 0x00, 0x00,      /* 000D: mov ecx, 0x1B         ; IA32_APIC_BASE */
+  0x0F, 0x32,                              /* 0013: rdmsr */
+  0x66, 0xA3, 0x04, 0x00,                  /* 0015: mov [0x04], eax */
+  0x66, 0xB8, 0x00, 0x00, 0xE0, 0xFE,      /* 0019: mov eax, 0xFEE00000    ; enable bit clear */
+  0x66, 0x31, 0xD2,                        /* 001F: xor edx, edx */
+  0x0F, 0x30,                              /* 0022: wrmsr */
+  0x66, 0xB8, 0x01, 0x00, 0x00, 0x00,      /* 0024: mov eax, 1 */
+  0x0F, 0xA2,                              /* 002A: cpuid */
+  0x66, 0x89, 0x16, 0x08, 0x00,            /* 002C: mov [0x08], edx */
+  0xF4,                                    /* 0031: hlt */
+};
+
+static uint64_t fake_apic_base_read(void *opaque) { return *(uint64_t *)opaque; }
+static bool fake_apic_base_write(void *opaque, uint64_t value) {
+  *(uint64_t *)opaque = value;
+  return true;
+}
+
+Test(system, apic_base_msr_and_cpuid_apic_bit) {
+  Machine *m = PREPARE(apic_base_code);
+  uint64_t base = 0xFEE00900u;
+  m->c->apic_base_read = fake_apic_base_read;
+  m->c->apic_base_write = fake_apic_base_write;
+  m->c->apic_opaque = &base;
+  h_run_ok(m);
+  CHECK_EQ("CPUID.1 EDX APIC while enabled", (h_rd32(m, H_DATA + 0x00) >> 9) & 1, 1);
+  CHECK_EQ("RDMSR 0x1B", h_rd32(m, H_DATA + 0x04), 0xFEE00900u);
+  CHECK_EQ("WRMSR 0x1B reached the APIC", (uint32_t)base, 0xFEE00000u);
+  CHECK_EQ("CPUID.1 EDX APIC while globally disabled", (h_rd32(m, H_DATA + 0x08) >> 9) & 1, 0);
   h_free(m);
 }
 
