@@ -13,7 +13,7 @@
 # inside the guest (guest wall clock; both emulators run guest time at host
 # speed unless told otherwise, so they are host seconds too).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 RUNS=3 TIMEOUT=300 USE_QEMU=1 USE_HOLO=1
 HOLO86=${HOLO86:-build/holo86}
@@ -37,7 +37,7 @@ done
 [ $USE_HOLO = 0 ] || [ -x "$HOLO86" ] || { echo "linux bench: $HOLO86 is missing: run make" >&2; exit 1; }
 
 mapfile -t NAMES < <(awk '{ print $1 }' "$GUEST/rootfs/etc/workloads")
-FIGURES=(booted done "${NAMES[@]}")
+FIGURES=(booted "done" "${NAMES[@]}")
 diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
