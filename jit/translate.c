@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "cpu/flags.h"
+#include "mmu/tlb.h"
 #include "jit/emit.h"
 #include "jit/jit.h"
 
@@ -362,6 +363,97 @@ static bool inline_branch(Tr *t, const Insn *in, bool cond) {
   return true;
 }
 
+/* MOV between memory and a register or an immediate (mov_GE, mov_EG,
+ * mov_EI with a memory operand), through the segment checks and the soft
+ * TLB inline; anything else (a fault to raise, a TLB miss, MMIO, a code
+ * page, a page-crossing access) takes the handler. After begin_insn():
+ *   mov  ecx, [rbx+r(base)] ; mov edx, [rbx+r(index)]   ; (those present)
+ *   lea  ecx, [rcx+rdx*2^scale+disp]                   ; the offset
+ *   movzx ecx, cx                                      ; (16-bit addressing)
+ *   movzx eax, byte [rbx+seg.ok] ; and eax, R|W ; cmp eax, R|W ; jne slow
+ *   cmp  ecx, [rbx+seg.lo] ; jb slow
+ *   lea  edx, [rcx+size-1] ; cmp edx, ecx ; jb slow    ; last byte, no wrap
+ *   cmp  edx, [rbx+seg.hi] ; ja slow
+ *   add  ecx, [rbx+seg.base]                           ; linear address
+ *   mov  eax, ecx ; shr eax, 12 ; and eax, TLB_SIZE-1
+ *   lea  eax, [rax+rax*2]                              ; entry = tlb + eax*8
+ *   mov  r8, [rbx+tlb]
+ *   mov  edx, ecx ; and edx, ~0xFFF
+ *   cmp  edx, [r8+rax*8+tag_read|tag_write] ; jne slow
+ *   mov  edx, ecx ; and edx, 0xFFF ; cmp edx, 0x1000-size ; ja slow
+ *   add  rcx, [r8+rax*8+addend]                        ; host address
+ *   mov  eax, [rcx] ; mov [rbx+r(reg)], eax            ; (load: al|ax|eax)
+ *   mov  eax, [rbx+r(reg)] ; mov [rcx], eax            ; (store; or mov [rcx], imm)
+ *   jmp  done
+ * slow:
+ *   <handler call>
+ * done: */
+_Static_assert(sizeof(TlbEntry) == 24, "translate.c indexes the TLB as 3 * 8 bytes");
+
+static bool is_mem_mov(const Insn *in) {
+  return (in->fn == mov_GE || in->fn == mov_EG || in->fn == mov_EI) && in->mod != 3 && !in->lock;
+}
+
+static void inline_mem_mov(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  int size = in->size;
+  bool load = in->fn == mov_GE;
+  int acc = load ? SEG_OK_R : SEG_OK_W;
+  int32_t seg = (int32_t)(offsetof(Cpu, seg) + (size_t)in->seg * sizeof(Segment));
+  size_t slow[7];
+  int n = 0;
+  begin_insn(t, in);
+  if (in->base != REG_ZERO) emit_load(e, 4, H_RCX, greg(in->base, 4));
+  else emit_mov_imm32(e, H_RCX, 0);
+  if (in->index != REG_ZERO) {
+    emit_load(e, 4, H_RDX, greg(in->index, 4));
+    emit_lea(e, 4, H_RCX, hmem_idx(H_RCX, H_RDX, in->scale, (int32_t)in->disp));
+  } else {
+    emit_lea(e, 4, H_RCX, hmem(H_RCX, (int32_t)in->disp));
+  }
+  if (!in->a32) emit_movzx_reg(e, 2, H_RCX, H_RCX);
+  emit_movzx_load(e, 1, H_RAX, field(seg + (int32_t)offsetof(Segment, ok)));
+  emit_alu_imm(e, HA_AND, 4, H_RAX, (uint32_t)acc);
+  emit_alu_imm(e, HA_CMP, 4, H_RAX, (uint32_t)acc);
+  slow[n++] = emit_jcc(e, HC_NE, -1);
+  emit_alu_load(e, HA_CMP, 4, H_RCX, field(seg + (int32_t)offsetof(Segment, lo)));
+  slow[n++] = emit_jcc(e, HC_B, -1);
+  emit_lea(e, 4, H_RDX, hmem(H_RCX, size - 1));
+  emit_alu_reg(e, HA_CMP, 4, H_RDX, H_RCX);
+  slow[n++] = emit_jcc(e, HC_B, -1);
+  emit_alu_load(e, HA_CMP, 4, H_RDX, field(seg + (int32_t)offsetof(Segment, hi)));
+  slow[n++] = emit_jcc(e, HC_A, -1);
+  emit_alu_load(e, HA_ADD, 4, H_RCX, field(seg + (int32_t)offsetof(Segment, base)));
+  emit_mov_reg(e, 4, H_RAX, H_RCX);
+  emit_shift_imm(e, HS_SHR, 4, H_RAX, 12);
+  emit_alu_imm(e, HA_AND, 4, H_RAX, TLB_SIZE - 1);
+  emit_lea(e, 4, H_RAX, hmem_idx(H_RAX, H_RAX, 1, 0));
+  emit_load(e, 8, H_R8, field(OFF(tlb)));
+  emit_mov_reg(e, 4, H_RDX, H_RCX);
+  emit_alu_imm(e, HA_AND, 4, H_RDX, ~0xFFFu);
+  int32_t tag = load ? (int32_t)offsetof(TlbEntry, tag_read) : (int32_t)offsetof(TlbEntry, tag_write);
+  emit_alu_load(e, HA_CMP, 4, H_RDX, hmem_idx(H_R8, H_RAX, 3, tag));
+  slow[n++] = emit_jcc(e, HC_NE, -1);
+  emit_mov_reg(e, 4, H_RDX, H_RCX);
+  emit_alu_imm(e, HA_AND, 4, H_RDX, 0xFFF);
+  emit_alu_imm(e, HA_CMP, 4, H_RDX, 0x1000u - (uint32_t)size);
+  slow[n++] = emit_jcc(e, HC_A, -1);
+  emit_alu_load(e, HA_ADD, 8, H_RCX, hmem_idx(H_R8, H_RAX, 3, (int32_t)offsetof(TlbEntry, addend)));
+  if (load) {
+    emit_load(e, size, H_RAX, hmem(H_RCX, 0));
+    emit_store(e, size, greg(in->reg, size), H_RAX);
+  } else if (in->fn == mov_EG) {
+    emit_load(e, size, H_RAX, greg(in->reg, size));
+    emit_store(e, size, hmem(H_RCX, 0), H_RAX);
+  } else {
+    emit_store_imm(e, size, hmem(H_RCX, 0), in->imm & size_mask(size));
+  }
+  size_t done = emit_jmp(e, -1);
+  for (int i = 0; i < n; i++) emit_patch_rel32(e, slow[i], emit_size(e));
+  call_handler(t, in, in->fn);
+  emit_patch_rel32(e, done, emit_size(e));
+}
+
 /* Try the inline forms; false: emit a handler call. */
 static bool try_inline(Tr *t, const Insn *in, bool last) {
   Handler fn = in->fn;
@@ -422,10 +514,14 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       break;
     }
     if (!register_only(in)) t.safe = false;
-    begin_insn(&t, in);
-    call_handler(&t, in, in->fn);
-    t.lf_op = lf_after_handler(in);
-    t.lf_size = in->size;
+    if (is_mem_mov(in)) {
+      inline_mem_mov(&t, in); /* flags untouched on both paths: lf_op stays */
+    } else {
+      begin_insn(&t, in);
+      call_handler(&t, in, in->fn);
+      t.lf_op = lf_after_handler(in);
+      t.lf_size = in->size;
+    }
     t.pend_n = 1;
     if (!last) {
       flush_count(&t);

@@ -38,6 +38,8 @@ static void check_enc(const char *text, Emit *e, const uint8_t *want, size_t n) 
 
 Test(jit_emit, moves) {
   ENC("mov eax,[rbx+0x10]", emit_load(e, 4, H_RAX, hmem(H_RBX, 0x10)), 0x8B, 0x43, 0x10);
+  ENC("shr eax,0xc", emit_shift_imm(e, HS_SHR, 4, H_RAX, 12), 0xC1, 0xE8, 0x0C);
+  ENC("shl r9,3", emit_shift_imm(e, HS_SHL, 8, H_R9, 3), 0x49, 0xC1, 0xE1, 0x03);
   ENC("mov r9,[r12+0x1000]", emit_load(e, 8, H_R9, hmem(H_R12, 0x1000)), 0x4D, 0x8B, 0x8C, 0x24,
       0x00, 0x10, 0x00, 0x00);
   ENC("mov [rbp+0],esi", emit_store(e, 4, hmem(H_RBP, 0), H_RSI), 0x89, 0x75, 0x00);
