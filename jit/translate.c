@@ -215,35 +215,49 @@ static void set_lf_op(Tr *t, int op, int size) {
   t->lf_size = size;
 }
 
-/* ADD/OR/AND/SUB/XOR/CMP with register operands (ops_alu.c's alu()):
- *   movzx|mov eax, <a>          ; a = the destination register
- *   mov  [rbx+lf.a], eax
- *   movzx|mov ecx, <b>          ; (b a register)
- *   mov  [rbx+lf.b], ecx
- *   op   eax, ecx               ; or: mov dword [rbx+lf.b], imm ; op eax, imm
+/* An ALU operand: a guest register, an immediate, or guest memory whose
+ * host address is in RCX (see mem_fast_path). */
+typedef enum { O_REG, O_IMM, O_MEM } OpndKind;
+typedef struct AluOpnd {
+  OpndKind kind;
+  int reg;
+  uint32_t imm;
+} AluOpnd;
+
+/* host = the operand zero-extended:
+ *   movzx|mov host, <guest register> | movzx|mov host, [rcx] | mov host, imm */
+static void load_opnd(Tr *t, int host, AluOpnd o, int size) {
+  if (o.kind == O_REG) load_greg(t, host, o.reg, size);
+  else if (o.kind == O_IMM) emit_mov_imm32(&t->e, host, o.imm);
+  else if (size == 4) emit_load(&t->e, 4, host, hmem(H_RCX, 0));
+  else emit_movzx_load(&t->e, size, host, hmem(H_RCX, 0));
+}
+
+/* ADD/OR/AND/SUB/XOR/CMP, a = a op b (ops_alu.c's alu()), a a register
+ * or memory, b a register, memory or an immediate:
+ *   <load a into eax> ; mov [rbx+lf.a], eax
+ *   <load b into edx> ; mov [rbx+lf.b], edx
+ *   op   eax, edx
  *   movzx eax, al|ax            ; (ADD/SUB below 32 bits: r & mask)
  *   mov  [rbx+lf.res], eax
  *   mov  dword [rbx+lf.op], LF_x | size<<8
- *   mov  [rbx+<dst>], al|ax|eax ; (not CMP)
+ *   mov  <a>, al|ax|eax         ; (not CMP)
  */
-static void inline_alu(Tr *t, int op, int size, int dst, int src, bool is_imm, uint32_t imm) {
+static void inline_alu(Tr *t, int op, int size, AluOpnd a, AluOpnd b) {
   static const int host_op[] = {[G_ADD] = HA_ADD, [G_OR] = HA_OR, [G_AND] = HA_AND,
                                 [G_SUB] = HA_SUB, [G_XOR] = HA_XOR, [G_CMP] = HA_SUB};
-  load_greg(t, H_RAX, dst, size);
+  load_opnd(t, H_RAX, a, size);
   emit_store(&t->e, 4, field(OFF(lf.a)), H_RAX);
-  if (is_imm) {
-    emit_store_imm(&t->e, 4, field(OFF(lf.b)), imm);
-    emit_alu_imm(&t->e, host_op[op], 4, H_RAX, imm);
-  } else {
-    load_greg(t, H_RCX, src, size);
-    emit_store(&t->e, 4, field(OFF(lf.b)), H_RCX);
-    emit_alu_reg(&t->e, host_op[op], 4, H_RAX, H_RCX);
-  }
+  load_opnd(t, H_RDX, b, size);
+  emit_store(&t->e, 4, field(OFF(lf.b)), H_RDX);
+  emit_alu_reg(&t->e, host_op[op], 4, H_RAX, H_RDX);
   if (size < 4 && (op == G_ADD || op == G_SUB || op == G_CMP))
     emit_movzx_reg(&t->e, size, H_RAX, H_RAX);
   emit_store(&t->e, 4, field(OFF(lf.res)), H_RAX);
   set_lf_op(t, lazy_of(op), size);
-  if (op != G_CMP) emit_store(&t->e, size, greg(dst, size), H_RAX);
+  if (op == G_CMP) return;
+  if (a.kind == O_MEM) emit_store(&t->e, size, hmem(H_RCX, 0), H_RAX);
+  else emit_store(&t->e, size, greg(a.reg, size), H_RAX);
 }
 
 /* INC/DEC r, when the record's kind is known here so CF (kept by INC/DEC)
@@ -394,15 +408,15 @@ static bool is_mem_mov(const Insn *in) {
   return (in->fn == mov_GE || in->fn == mov_EG || in->fn == mov_EI) && in->mod != 3 && !in->lock;
 }
 
-static void inline_mem_mov(Tr *t, const Insn *in) {
+/* The memory operand's host address in RCX, or a jump to one of the
+ * returned slow-path branches (at most MEM_SLOW_JUMPS; patch them to the
+ * handler call). acc: SEG_OK_R, SEG_OK_W or both (both: the TLB's write
+ * tag, as a page the host may write is one it may read). */
+#define MEM_SLOW_JUMPS 6
+static int mem_fast_path(Tr *t, const Insn *in, int size, int acc, size_t *slow) {
   Emit *e = &t->e;
-  int size = in->size;
-  bool load = in->fn == mov_GE;
-  int acc = load ? SEG_OK_R : SEG_OK_W;
   int32_t seg = (int32_t)(offsetof(Cpu, seg) + (size_t)in->seg * sizeof(Segment));
-  size_t slow[7];
   int n = 0;
-  begin_insn(t, in);
   if (in->base != REG_ZERO) emit_load(e, 4, H_RCX, greg(in->base, 4));
   else emit_mov_imm32(e, H_RCX, 0);
   if (in->index != REG_ZERO) {
@@ -431,7 +445,8 @@ static void inline_mem_mov(Tr *t, const Insn *in) {
   emit_load(e, 8, H_R8, field(OFF(tlb)));
   emit_mov_reg(e, 4, H_RDX, H_RCX);
   emit_alu_imm(e, HA_AND, 4, H_RDX, ~0xFFFu);
-  int32_t tag = load ? (int32_t)offsetof(TlbEntry, tag_read) : (int32_t)offsetof(TlbEntry, tag_write);
+  int32_t tag = acc & SEG_OK_W ? (int32_t)offsetof(TlbEntry, tag_write)
+                               : (int32_t)offsetof(TlbEntry, tag_read);
   emit_alu_load(e, HA_CMP, 4, H_RDX, hmem_idx(H_R8, H_RAX, 3, tag));
   slow[n++] = emit_jcc(e, HC_NE, -1);
   emit_mov_reg(e, 4, H_RDX, H_RCX);
@@ -439,6 +454,24 @@ static void inline_mem_mov(Tr *t, const Insn *in) {
   emit_alu_imm(e, HA_CMP, 4, H_RDX, 0x1000u - (uint32_t)size);
   slow[n++] = emit_jcc(e, HC_A, -1);
   emit_alu_load(e, HA_ADD, 8, H_RCX, hmem_idx(H_R8, H_RAX, 3, (int32_t)offsetof(TlbEntry, addend)));
+  return n;
+}
+
+/* The fast path's end and the slow path: jmp done ; slow: <handler> ; done: */
+static void mem_slow_path(Tr *t, const Insn *in, const size_t *slow, int n) {
+  size_t done = emit_jmp(&t->e, -1);
+  for (int i = 0; i < n; i++) emit_patch_rel32(&t->e, slow[i], emit_size(&t->e));
+  call_handler(t, in, in->fn);
+  emit_patch_rel32(&t->e, done, emit_size(&t->e));
+}
+
+static void inline_mem_mov(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  int size = in->size;
+  bool load = in->fn == mov_GE;
+  size_t slow[MEM_SLOW_JUMPS];
+  begin_insn(t, in);
+  int n = mem_fast_path(t, in, size, load ? SEG_OK_R : SEG_OK_W, slow);
   if (load) {
     emit_load(e, size, H_RAX, hmem(H_RCX, 0));
     emit_store(e, size, greg(in->reg, size), H_RAX);
@@ -448,10 +481,32 @@ static void inline_mem_mov(Tr *t, const Insn *in) {
   } else {
     emit_store_imm(e, size, hmem(H_RCX, 0), in->imm & size_mask(size));
   }
-  size_t done = emit_jmp(e, -1);
-  for (int i = 0; i < n; i++) emit_patch_rel32(e, slow[i], emit_size(e));
-  call_handler(t, in, in->fn);
-  emit_patch_rel32(e, done, emit_size(e));
+  mem_slow_path(t, in, slow, n);
+}
+
+/* ADD/OR/AND/SUB/XOR/CMP with a memory operand: the operand through
+ * mem_fast_path, then inline_alu. The lazy-flags record is certain after
+ * both paths (the handler leaves the same kind), unless the handler
+ * faulted, which leaves the block. */
+static bool is_mem_alu(const Insn *in) {
+  const struct AluForm *f = alu_form(in->fn);
+  return f && in->mod != 3 && f->form != F_AI && lazy_of(f->op) >= 0 && !in->lock;
+}
+
+static void inline_mem_alu(Tr *t, const Insn *in) {
+  const struct AluForm *f = alu_form(in->fn);
+  int size = in->size;
+  bool writes = f->op != G_CMP && f->form != F_GE;
+  size_t slow[MEM_SLOW_JUMPS];
+  begin_insn(t, in);
+  int n = mem_fast_path(t, in, size, writes ? SEG_OK_RW : SEG_OK_R, slow);
+  AluOpnd mem = {O_MEM, 0, 0}, reg = {O_REG, in->reg, 0};
+  AluOpnd imm = {O_IMM, 0, in->imm & size_mask(size)};
+  if (f->form == F_GE) inline_alu(t, f->op, size, reg, mem);
+  else inline_alu(t, f->op, size, mem, f->form == F_EG ? reg : imm);
+  mem_slow_path(t, in, slow, n);
+  t->lf_op = lazy_of(f->op);
+  t->lf_size = size;
 }
 
 /* Try the inline forms; false: emit a handler call. */
@@ -476,12 +531,14 @@ static bool try_inline(Tr *t, const Insn *in, bool last) {
   }
   const struct AluForm *f = alu_form(fn);
   if (f && f->op != G_ADC && f->op != G_SBB) {
-    uint32_t imm = in->imm & size_mask(in->size);
+    if (in->mod != 3 && f->form != F_AI) return false; /* see inline_mem_alu */
+    AluOpnd imm = {O_IMM, 0, in->imm & size_mask(in->size)};
+    AluOpnd rm = {O_REG, in->rm, 0}, reg = {O_REG, in->reg, 0};
     switch (f->form) {
-    case F_EG: if (in->mod != 3) return false; inline_alu(t, f->op, in->size, in->rm, in->reg, false, 0); return true;
-    case F_GE: if (in->mod != 3) return false; inline_alu(t, f->op, in->size, in->reg, in->rm, false, 0); return true;
-    case F_AI: inline_alu(t, f->op, in->size, EAX, 0, true, imm); return true;
-    case F_EI: if (in->mod != 3) return false; inline_alu(t, f->op, in->size, in->rm, 0, true, imm); return true;
+    case F_EG: inline_alu(t, f->op, in->size, rm, reg); return true;
+    case F_GE: inline_alu(t, f->op, in->size, reg, rm); return true;
+    case F_AI: inline_alu(t, f->op, in->size, (AluOpnd){O_REG, EAX, 0}, imm); return true;
+    case F_EI: inline_alu(t, f->op, in->size, rm, imm); return true;
     }
   }
   if (fn == inc_r || fn == dec_r) return inline_incdec(t, in, fn == dec_r);
@@ -516,6 +573,8 @@ JitCode *jit_translate(Cpu *c, Block *b) {
     if (!register_only(in)) t.safe = false;
     if (is_mem_mov(in)) {
       inline_mem_mov(&t, in); /* flags untouched on both paths: lf_op stays */
+    } else if (is_mem_alu(in)) {
+      inline_mem_alu(&t, in);
     } else {
       begin_insn(&t, in);
       call_handler(&t, in, in->fn);
