@@ -412,11 +412,11 @@ static bool is_mem_mov(const Insn *in) {
  * returned slow-path branches (at most MEM_SLOW_JUMPS; patch them to the
  * handler call). acc: SEG_OK_R, SEG_OK_W or both (both: the TLB's write
  * tag, as a page the host may write is one it may read). */
-#define MEM_SLOW_JUMPS 6
+#define MEM_SLOW_JUMPS 7 /* 6, and one for a caller's own test */
+static int offset_fast_path(Tr *t, int segment, int size, int acc, size_t *slow);
+
 static int mem_fast_path(Tr *t, const Insn *in, int size, int acc, size_t *slow) {
   Emit *e = &t->e;
-  int32_t seg = (int32_t)(offsetof(Cpu, seg) + (size_t)in->seg * sizeof(Segment));
-  int n = 0;
   if (in->base != REG_ZERO) emit_load(e, 4, H_RCX, greg(in->base, 4));
   else emit_mov_imm32(e, H_RCX, 0);
   if (in->index != REG_ZERO) {
@@ -426,6 +426,14 @@ static int mem_fast_path(Tr *t, const Insn *in, int size, int acc, size_t *slow)
     emit_lea(e, 4, H_RCX, hmem(H_RCX, (int32_t)in->disp));
   }
   if (!in->a32) emit_movzx_reg(e, 2, H_RCX, H_RCX);
+  return offset_fast_path(t, in->seg, size, acc, slow);
+}
+
+/* The same from an offset already in ECX, in segment `segment`. */
+static int offset_fast_path(Tr *t, int segment, int size, int acc, size_t *slow) {
+  Emit *e = &t->e;
+  int32_t seg = (int32_t)(offsetof(Cpu, seg) + (size_t)segment * sizeof(Segment));
+  int n = 0;
   emit_movzx_load(e, 1, H_RAX, field(seg + (int32_t)offsetof(Segment, ok)));
   emit_alu_imm(e, HA_AND, 4, H_RAX, (uint32_t)acc);
   emit_alu_imm(e, HA_CMP, 4, H_RAX, (uint32_t)acc);
@@ -509,6 +517,43 @@ static void inline_mem_alu(Tr *t, const Insn *in) {
   t->lf_size = size;
 }
 
+/* PUSH r32 / POP r32 in 32-bit code on a 32-bit stack (SS.B is checked
+ * at run time; a 16-bit stack takes the handler):
+ *   cmp  byte [rbx+stack32], 0 ; je slow
+ *   mov  ecx, [rbx+r(ESP)] ; sub ecx, 4          ; (PUSH)   new top
+ *   mov  ecx, [rbx+r(ESP)]                        ; (POP)    top
+ *   <offset_fast_path in SS: host address in RCX>
+ *   mov  eax, [rbx+r(reg)] ; mov [rcx], eax ; sub dword [rbx+r(ESP)], 4   (PUSH)
+ *   mov  eax, [rcx] ; add dword [rbx+r(ESP)], 4 ; mov [rbx+r(reg)], eax   (POP)
+ * in the interpreter's order, so PUSH ESP pushes the old value and POP ESP
+ * leaves the popped one. */
+static bool is_stack_op(const Tr *t, const Insn *in) {
+  return t->code32 && in->size == 4 && (in->fn == push_r || in->fn == pop_r);
+}
+
+static void inline_stack_op(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  bool push = in->fn == push_r;
+  size_t slow[MEM_SLOW_JUMPS];
+  begin_insn(t, in);
+  emit_movzx_load(e, 1, H_RAX, field(OFF(stack32)));
+  emit_test_reg(e, 4, H_RAX, H_RAX);
+  slow[0] = emit_jcc(e, HC_E, -1);
+  emit_load(e, 4, H_RCX, greg(ESP, 4));
+  if (push) emit_alu_imm(e, HA_SUB, 4, H_RCX, 4);
+  int n = 1 + offset_fast_path(t, SEG_SS, 4, push ? SEG_OK_W : SEG_OK_R, slow + 1);
+  if (push) {
+    emit_load(e, 4, H_RAX, greg(in->aux, 4));
+    emit_store(e, 4, hmem(H_RCX, 0), H_RAX);
+    emit_alu_mem_imm(e, HA_SUB, 4, greg(ESP, 4), 4);
+  } else {
+    emit_load(e, 4, H_RAX, hmem(H_RCX, 0));
+    emit_alu_mem_imm(e, HA_ADD, 4, greg(ESP, 4), 4);
+    emit_store(e, 4, greg(in->aux, 4), H_RAX);
+  }
+  mem_slow_path(t, in, slow, n);
+}
+
 /* Try the inline forms; false: emit a handler call. */
 static bool try_inline(Tr *t, const Insn *in, bool last) {
   Handler fn = in->fn;
@@ -575,6 +620,8 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       inline_mem_mov(&t, in); /* flags untouched on both paths: lf_op stays */
     } else if (is_mem_alu(in)) {
       inline_mem_alu(&t, in);
+    } else if (is_stack_op(&t, in)) {
+      inline_stack_op(&t, in);
     } else {
       begin_insn(&t, in);
       call_handler(&t, in, in->fn);
