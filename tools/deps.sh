@@ -4,7 +4,7 @@
 set -e
 PKGS="gcc make libc6-dev binutils pkg-config zlib1g-dev libcapstone-dev libsdl2-dev
 libcriterion-dev libjson-c-dev nasm seabios mtools python3 xvfb xauth tmux gdb
-xorriso cpio"
+xorriso cpio dosfstools syslinux-common"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

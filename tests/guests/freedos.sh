@@ -95,5 +95,97 @@ if cmp -s "$TMP/det1.sum" "$TMP/det2.sum" && cmp -s "$TMP/det1.txt" "$TMP/det2.t
   ok "--deterministic: two FreeDOS runs give identical interrupt logs and screens"
 else bad "--deterministic FreeDOS runs differ"; fi
 
+# 7. A hard disk made here boots from -hda, and what the guest writes to it
+#    is read back on the host with mtools. Neither FreeDOS image carries
+#    SYS.COM or FDISK, so the disk is put together on the host with Debian
+#    tools, doing what FDISK, FORMAT and SYS C: would do:
+#    - 20 cylinders x 16 heads x 63 sectors (9.8 MiB): the geometry holo86's
+#      IDE disk reports for that size (IDENTIFY words 1/3/6) and SeaBIOS uses;
+#    - master boot code: syslinux-common's mbr.bin (finds the active
+#      partition, loads its first sector, passes the BIOS drive in DL);
+#    - one active FAT12 partition (type 01) from sector 63 to the end, the
+#      entry written here with CHS values for that geometry (sfdisk would
+#      assume 255 heads, and FreeDOS's kernel then calls the partition
+#      "suspect");
+#    - the partition formatted by mkfs.fat (FAT12, because the boot code on the
+#      FreeDOS floppy is the FAT12 variant) with 63 hidden sectors;
+#    - the FreeDOS boot sector installed as SYS does it: jump and OEM name
+#      (bytes 0-10) and boot code (62-511) from the floppy's boot sector, BPB
+#      (11-61) from the new filesystem, drive number 0xFF ("use DL from the
+#      BIOS", SYS's value for a hard disk); the boot code reads through INT 13h
+#      extensions when the BIOS has them, otherwise CHS from the BPB;
+#    - KERNEL.SYS, COMMAND.COM and AUTOEXEC.BAT copied from the floppy with
+#      mtools, and its CONFIG.SYS with SHELL=A:\ changed to C:\.
+#    No floppy is attached to the boot. The guest echoes a line into C:\OUT.TXT
+#    and COPY /B concatenates COMMAND.COM and KERNEL.SYS into C:\SUB\BIG.BIN
+#    (111540 bytes over several clusters); afterwards mtools must read both
+#    back exactly, the files put there by the host must be unchanged, and
+#    fsck.fat must find the filesystem clean (no lost clusters, FATs agree).
+PATH="$PATH:/usr/sbin:/sbin"
+MBR=/usr/lib/syslinux/mbr/mbr.bin
+HD="$TMP/hd.img" P=63 CYLS=20
+OFF=$((P * 512))
+mkhd() {
+  mcopy -n -i "$IMG/freedos-boot-1440k.img" ::KERNEL.SYS ::COMMAND.COM ::AUTOEXEC.BAT "$TMP/" &&
+  mtype -i "$IMG/freedos-boot-1440k.img" ::CONFIG.SYS | sed 's/=A:\\/=C:\\/' > "$TMP/CONFIG.SYS" &&
+  grep -q 'SHELL=C:' "$TMP/CONFIG.SYS" &&
+  rm -f "$HD" && truncate -s $((CYLS * 16 * 63 * 512)) "$HD" &&
+  dd if="$MBR" of="$HD" bs=440 count=1 conv=notrunc status=none &&
+  python3 - "$HD" $P $CYLS <<'PY' &&
+import struct, sys
+path, start, cyls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+H, S = 16, 63
+end = cyls * H * S - 1
+def chs(lba):
+    c, r = divmod(lba, H * S); h, s = divmod(r, S)
+    return bytes([h, (s + 1) | (c >> 8) << 6, c & 0xFF])
+entry = bytes([0x80]) + chs(start) + bytes([0x01]) + chs(end) + struct.pack("<II", start, end + 1 - start)
+with open(path, "r+b") as f:
+    f.seek(446); f.write(entry + bytes(48) + b"\x55\xaa")
+PY
+  mkfs.fat -F 12 -s 8 --offset=$P -h $P -g 16/63 -n FREEDOS -i 20240501 "$HD" > /dev/null &&
+  python3 - "$IMG/freedos-boot-1440k.img" "$HD" $OFF <<'PY' &&
+import sys
+fd, hd, off = sys.argv[1], sys.argv[2], int(sys.argv[3])
+boot = open(fd, "rb").read(512)
+assert boot[3:11] == b"FreeDOS " and boot[54:62] == b"FAT12   " and boot[510:] == b"\x55\xaa", "floppy boot sector"
+with open(hd, "r+b") as f:
+    f.seek(off); bpb = f.read(512)
+    assert bpb[54:62] == b"FAT12   ", "new filesystem is not FAT12"
+    new = bytearray(boot[:11] + bpb[11:62] + boot[62:])
+    new[0x24] = 0xFF
+    f.seek(off); f.write(new)
+PY
+  mcopy -i "$HD@@$OFF" "$TMP/KERNEL.SYS" "$TMP/COMMAND.COM" "$TMP/AUTOEXEC.BAT" "$TMP/CONFIG.SYS" ::
+}
+if ! command -v mkfs.fat > /dev/null || ! command -v fsck.fat > /dev/null || [ ! -f "$MBR" ]; then
+  bad "hard disk: needs mkfs.fat and fsck.fat (dosfstools) and $MBR (syslinux-common): make deps"
+elif ! mkhd; then
+  bad "hard disk: making the image failed"
+else
+  rm -f "$SCREEN"
+  "$H" -hda "$HD" -boot c -serial none --timeout "$(t 120)" \
+      --type 'echo Written by FreeDOS on C:> C:\OUT.TXT\nmd C:\SUB\ncopy /b C:\COMMAND.COM+C:\KERNEL.SYS C:\SUB\BIG.BIN\nREM done\n' \
+      --until-screen 'C:\>REM done' --screen-text "$SCREEN"
+  grep -q 'C:\\>echo Written' "$SCREEN" && ok "FreeDOS boots from the -hda image made here to the C:\\> prompt" ||
+    bad "no C:\\> prompt from the hard disk"
+  printf 'Written by FreeDOS on C:\r\n' > "$TMP/out.want"
+  mtype -i "$HD@@$OFF" ::/OUT.TXT > "$TMP/out.got" 2> /dev/null
+  cmp -s "$TMP/out.want" "$TMP/out.got" && ok "C:\\OUT.TXT written by the guest reads back exactly with mtools" ||
+    bad "C:\\OUT.TXT on the hard disk"
+  cat "$TMP/COMMAND.COM" "$TMP/KERNEL.SYS" > "$TMP/big.want"
+  rm -f "$TMP/big.got" "$TMP/k.got" "$TMP/c.got"
+  mcopy -n -i "$HD@@$OFF" ::/SUB/BIG.BIN "$TMP/big.got" 2> /dev/null
+  mcopy -n -i "$HD@@$OFF" ::/KERNEL.SYS "$TMP/k.got" 2> /dev/null
+  mcopy -n -i "$HD@@$OFF" ::/COMMAND.COM "$TMP/c.got" 2> /dev/null
+  dd if="$HD" of="$TMP/part.img" bs=512 skip=$P status=none
+  if cmp -s "$TMP/big.want" "$TMP/big.got" && cmp -s "$TMP/KERNEL.SYS" "$TMP/k.got" &&
+     cmp -s "$TMP/COMMAND.COM" "$TMP/c.got" && fsck.fat -n "$TMP/part.img" > "$TMP/fsck.txt" 2>&1; then
+    ok "C:\\SUB\\BIG.BIN ($(wc -c < "$TMP/big.got") bytes, COPY /B by the guest) matches on the host; fsck.fat: clean"
+  else
+    bad "hard-disk contents after the guest's writes"; cat "$TMP/fsck.txt" 2> /dev/null
+  fi
+fi
+
 echo "FreeDOS checks: $passes passed, $fails failed"
 [ $fails -eq 0 ]
