@@ -115,6 +115,7 @@ static Block *build(Cpu *c, BlockCache *bc, uint32_t phys) {
     b->n++;
     if ((in->dflags & D_END) || pos >= avail || b->page[1] != b->page[0]) break;
   }
+  b->bytes = pos;
   for (int i = 0; i < 2; i++) {
     note_code_page(c, b->page[i]);
     b->gen[i] = bc->gen[b->page[i]];

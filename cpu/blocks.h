@@ -17,6 +17,7 @@ typedef struct Block {
   uint32_t page[2];    /* physical pages the bytes came from */
   uint32_t gen[2];     /* their write generations at decode time */
   uint32_t n;          /* instructions */
+  uint32_t bytes;      /* their total length */
   /* The blocks that followed this one last (taken and not taken), valid
    * while the CPU's code_epoch equals link_epoch. */
   uint32_t link_epoch;

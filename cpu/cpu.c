@@ -210,10 +210,17 @@ void cpu_get_regs(Cpu *c, CpuRegs *out) {
   out->cpl = c->cpl;
 }
 
-/* One instruction at a time: TF, a DR7-enabled breakpoint, or a tracer. */
+/* One instruction at a time: TF, a DR7-enabled breakpoint, or a tracer
+ * that watches every instruction. */
 static bool debug_active(const Cpu *c) {
   return (c->flags & F_TF) || (c->dr[7] & 0xFF) ||
-         (c->tracer && (c->tracer->insn || c->tracer->before));
+         (c->tracer && (c->tracer->insn || c->tracer->before) && !c->tracer->wants);
+}
+
+/* A tracer with a `wants` hook steps only through the blocks it names. */
+static bool tracer_wants(const Cpu *c, const Block *b) {
+  const CpuTracer *t = c->tracer;
+  return t && t->wants && t->wants(t->opaque, (Cpu *)c, c->seg[SEG_CS].base + c->eip, b->bytes);
 }
 
 /* Instruction breakpoints matching CS:EIP (DR7 R/W = 00), as DR6 bits. */
@@ -275,7 +282,10 @@ uint64_t cpu_run(Cpu *c, uint64_t max) {
     if (debug_active(c)) step_debug(c);
     else {
       const Block *b = blocks_next(c);
-      if (c->accel == ACCEL_INTERP || !jit_exec(c, b)) cpu_run_block(c, b);
+      /* A block is the unit the JIT runs, so the check stays exact as long
+       * as jit_exec runs no more than the block it is given. */
+      if (tracer_wants(c, b)) step_debug(c);
+      else if (c->accel == ACCEL_INTERP || !jit_exec(c, b)) cpu_run_block(c, b);
     }
   }
   return c->icount - start;

@@ -109,9 +109,10 @@ typedef struct CpuRegs {
 struct Cpu;
 struct Insn;
 
-/* An observer of execution (the tracer, later the gdb stub). While one is
- * attached the CPU runs one instruction at a time and reports each that
- * retires, and every interrupt or exception it delivers. */
+/* An observer of execution (the tracer, the gdb stub). While one with a
+ * `before` or `insn` hook is attached the CPU runs one instruction at a
+ * time and reports each that retires; every interrupt or exception it
+ * delivers is reported either way. */
 typedef struct CpuTracer {
   /* Before the instruction at CS:EIP runs: return false to stop there
    * (cpu_run returns with EIP at it; a debugger's breakpoint). */
@@ -123,6 +124,11 @@ typedef struct CpuTracer {
    * it is translated. With it set, cpu_update_slow_mem() (call it after
    * attaching) sends every access through the slow path. */
   void (*access)(void *opaque, struct Cpu *c, uint32_t lin, int size, bool write);
+  /* Optional: does the tracer care about the block of len bytes at linear
+   * address lin (a breakpoint, a traced address range)? If set, only such
+   * blocks run one instruction at a time, and the rest at full speed in
+   * the interpreter or the JIT. Asked at every block entry. */
+  bool (*wants)(void *opaque, struct Cpu *c, uint32_t lin, uint32_t len);
   void *opaque;
 } CpuTracer;
 

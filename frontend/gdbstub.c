@@ -343,6 +343,18 @@ static bool hook_before(void *o, Cpu *c) {
   return true;
 }
 
+/* Which blocks must run one instruction at a time: all of them while
+ * stepping or watching memory, else those holding a breakpoint (or that
+ * the inner tracer wants). The others run at full speed, in the JIT too. */
+static bool hook_wants(void *o, Cpu *c, uint32_t lin, uint32_t len) {
+  GdbStub *s = o;
+  if (s->stepping || s->nwp || s->watch_hit) return true;
+  for (int i = 0; i < s->nbp; i++)
+    if (s->bp[i].addr - lin < len) return true;
+  const CpuTracer *t = s->inner;
+  return t && t->insn && (!t->wants || t->wants(t->opaque, c, lin, len));
+}
+
 /* Attach our hooks while anything needs them; otherwise give the CPU back
  * to the inner tracer (or none) so it runs at full speed. */
 static void update_hooks(GdbStub *s) {
@@ -1067,6 +1079,7 @@ GdbStub *gdbstub_open(Machine *m, const char *spec, bool start_paused, char *err
   s->inner = m->cpu->tracer;
   s->hooks.before = hook_before;
   s->hooks.interrupt = hook_interrupt;
+  s->hooks.wants = hook_wants;
   s->hooks.opaque = s;
   s->monitor = gdbstub_monitor_default;
   snprintf(s->stop_reply, sizeof s->stop_reply, "T%02xthread:1;", SIGTRAP_);

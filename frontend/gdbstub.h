@@ -5,12 +5,13 @@
  * at the socket every few ms of host time, for Ctrl-C) and, while the
  * guest is paused, in place of the loop's sleep (it blocks in poll()).
  * Breakpoints, single steps and watchpoints work only through the
- * CpuTracer hooks (before, interrupt, access): guest memory is never
- * patched, and nothing depends on how the CPU executes (interpreter or
- * JIT), because a tracer with a `before` hook makes the CPU run one
- * instruction at a time. The hooks are attached only while a breakpoint,
- * a watchpoint or a step is pending, so a guest under gdb with nothing set
- * runs at full speed. */
+ * CpuTracer hooks (before, interrupt, access, wants): guest memory is
+ * never patched, and the stop is exact whichever engine runs the code
+ * (interpreter or JIT), because the blocks the stub wants (those holding
+ * a breakpoint; all of them while stepping or watching memory) run one
+ * instruction at a time in the interpreter, and the rest at full speed.
+ * The hooks are attached only while a breakpoint, a watchpoint or a step
+ * is pending, so a guest under gdb with nothing set runs untouched. */
 #ifndef HOLO86_GDBSTUB_H
 #define HOLO86_GDBSTUB_H
 

@@ -60,6 +60,16 @@ static void trace_insn(void *opaque, Cpu *c, const Insn *in, uint32_t phys, cons
   fputc('\n', t->out);
 }
 
+/* Only blocks that can produce a line run one instruction at a time: a
+ * trace of a range, or of the first N instructions, leaves the rest of
+ * the run at full speed. */
+static bool trace_wants(void *opaque, Cpu *c, uint32_t lin, uint32_t len) {
+  Tracer *t = opaque;
+  if (t->opt.max && t->count >= t->opt.max) return false;
+  if (t->opt.cpl >= 0 && c->cpl != t->opt.cpl) return false;
+  return lin <= t->opt.hi && t->opt.lo < (uint64_t)lin + len;
+}
+
 static void trace_interrupt(void *opaque, Cpu *c, int vector, int err, int kind) {
   Tracer *t = opaque;
   static const char *const kinds[] = {"exception", "INT n", "INT3/INTO", "IRQ"};
@@ -121,6 +131,7 @@ Tracer *tracer_open(const TraceOptions *opt) {
     return NULL;
   }
   t->hooks.insn = opt->insns ? trace_insn : NULL;
+  t->hooks.wants = opt->insns ? trace_wants : NULL;
   t->hooks.interrupt = opt->interrupts ? trace_interrupt : NULL;
   t->hooks.opaque = t;
   return t;
