@@ -28,6 +28,7 @@ CMDLINE="console=ttyS0,115200"
 # we write to (fd 4) and a file we read ($OUT).
 start() {
   rm -f "$TMP/in" "$OUT"
+  seen=0 # a new console: the prompts counted by mark were the last run's
   mkfifo "$TMP/in"
   "$H" -m 256 -nographic "$@" <"$TMP/in" >"$OUT" 2>&1 &
   pid=$!
