@@ -670,7 +670,7 @@ static void close_client(GdbStub *s) {
 }
 
 static void handle_z(GdbStub *s, const char *p, bool insert) {
-  uint32_t type, addr, kind;
+  uint32_t type = 0, addr, kind; /* a type that does not parse is an error, not "unsupported" */
   const char *q = p + 1;
   if (!parse_hex(&q, &type) || *q++ != ',' || !parse_hex(&q, &addr) || *q++ != ',' || !parse_hex(&q, &kind) ||
       type > 4) {
