@@ -18,6 +18,9 @@
 #include "mmu/paging.h"
 
 #define SLICE_INSNS 20000 /* about 0.1 ms of guest time at interpreter speed */
+/* QEMU's x86 fw_cfg item: non-zero tells SeaBIOS that ISA IRQ 0 is on
+ * I/O APIC pin 2, which its MP table and MADT then say. */
+#define FW_CFG_IRQ0_OVERRIDE 0x8002
 #define FRONTEND_TICK_NS 16666667u /* the display's refresh: 60 Hz */
 
 static uint64_t host_ns(void) {
@@ -34,8 +37,24 @@ uint64_t machine_now(Machine *m) {
 static uint64_t now_cb(void *opaque) { return machine_now(opaque); }
 static void resched_cb(void *opaque) { ((Machine *)opaque)->resched = true; }
 static void stop_cpu(void *opaque) { ((Cpu *)opaque)->events |= EV_STOP; }
-static void intr_changed(void *opaque, bool level) { cpu_set_intr(opaque, level); }
-static int intr_ack(void *opaque) { return pic_ack(opaque); }
+
+/* Interrupt wiring (see machine_new): the 8259's INT goes to the local
+ * APIC's LINT0 and to I/O APIC pin 0; the local APIC drives the CPU's
+ * INTR and answers its acknowledge, asking the 8259 for ExtINTs. */
+static void pic_intr_changed(void *opaque, bool level) {
+  Machine *m = opaque;
+  lapic_set_lint(&m->lapic, 0, level);
+  ioapic_set_irq(&m->ioapic, 0, level);
+}
+static void intr_changed(void *opaque, bool level) { cpu_set_intr(((Machine *)opaque)->cpu, level); }
+static int intr_ack(void *opaque) { return lapic_ack(opaque); }
+static int extint_ack(void *opaque) { return pic_ack(&((Machine *)opaque)->pic); }
+static void apic_eoi(void *opaque, uint8_t vector) { ioapic_eoi(&((Machine *)opaque)->ioapic, vector); }
+static bool apic_deliver(void *opaque, uint8_t dest, bool logical, int mode, uint8_t vector, bool level) {
+  return lapic_deliver(opaque, dest, logical, mode, vector, level);
+}
+static uint64_t apic_base_read(void *opaque) { return lapic_base_msr(opaque); }
+static bool apic_base_write(void *opaque, uint64_t value) { return lapic_set_base_msr(opaque, value); }
 
 /* COM1's output: to the configured file, and into the tail buffer the
  * --until-serial condition looks at. */
@@ -61,7 +80,9 @@ static void serial_write(void *opaque, uint8_t byte) {
   }
 }
 
-static void vga_map_changed(void *opaque) { paging_flush_all(((Machine *)opaque)->cpu); }
+/* A device page moved (a PCI BAR, the local APIC): cached translations
+ * are stale. */
+static void mmio_moved(void *opaque) { paging_flush_all(((Machine *)opaque)->cpu); }
 
 /* PAM shadowing switched what 0xC0000-0xFFFFF shows: translations and
  * decoded code from there are stale. */
@@ -163,9 +184,15 @@ static void wire_timer_device(Machine *m, void (**set_irq)(void *, int, int), ui
   *opaque = m;
 }
 
-/* Devices hand IRQs to the PIC through this, with the machine as opaque. */
+/* Devices hand ISA IRQs (and the PCI interrupts PIIX3 routed onto them)
+ * through this, with the machine as opaque: each goes to the 8259 and to
+ * the I/O APIC pin of the same number, except IRQ 0 (the PIT), which is
+ * on pin 2, as on the MP specification's default configuration, and as
+ * the interrupt source override in SeaBIOS's tables says (FW_CFG_IRQ0_OVERRIDE). */
 static void machine_set_irq(void *opaque, int irq, int level) {
-  pic_set_irq(&((Machine *)opaque)->pic, irq, level);
+  Machine *m = opaque;
+  pic_set_irq(&m->pic, irq, level);
+  ioapic_set_irq(&m->ioapic, irq ? irq : 2, level);
 }
 
 Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
@@ -202,13 +229,29 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   m->debugcon.opaque = m->cpu;
 
   pic_init(&m->pic, m->io);
-  m->pic.intr_changed = intr_changed;
-  m->pic.opaque = m->cpu;
+  m->pic.intr_changed = pic_intr_changed;
+  m->pic.opaque = m;
+  machine_add_device(m, &m->pic.dev);
+  lapic_init(&m->lapic, m->mem);
+  m->lapic.intr_changed = intr_changed;
+  m->lapic.extint_ack = extint_ack;
+  m->lapic.eoi = apic_eoi;
+  m->lapic.now = now_cb;
+  m->lapic.resched = resched_cb;
+  m->lapic.map_changed = mmio_moved;
+  m->lapic.opaque = m;
+  machine_add_device(m, &m->lapic.dev);
+  ioapic_init(&m->ioapic, m->mem);
+  m->ioapic.deliver = apic_deliver;
+  m->ioapic.opaque = &m->lapic;
+  machine_add_device(m, &m->ioapic.dev);
   m->cpu->intr_ack = intr_ack;
+  m->cpu->intr_opaque = &m->lapic;
+  m->cpu->apic_base_read = apic_base_read;
+  m->cpu->apic_base_write = apic_base_write;
+  m->cpu->apic_opaque = &m->lapic;
   m->cpu->clock_ns = now_cb;
   m->cpu->clock_opaque = m;
-  m->cpu->intr_opaque = &m->pic;
-  machine_add_device(m, &m->pic.dev);
 
   pci_bus_init(&m->pci, m->io);
   i440fx_init(&m->chipset, &m->pci, m->mem, m->io, m->bios, m->bios_size);
@@ -236,6 +279,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
   machine_add_device(m, &m->port92.dev);
   fwcfg_init(&m->fwcfg, m->io, m->mem);
   fwcfg_set_ram(&m->fwcfg, (uint64_t)cfg->ram_mb << 20);
+  fwcfg_add_u32(&m->fwcfg, FW_CFG_IRQ0_OVERRIDE, 1);
   machine_add_device(m, &m->fwcfg.dev);
 
   pit_init(&m->pit, m->io);
@@ -263,7 +307,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen) {
 
   vga_init(&m->vga, m->io, m->mem);
   m->vga.now = now_cb;
-  m->vga.map_changed = vga_map_changed;
+  m->vga.map_changed = mmio_moved;
   m->vga.opaque = m;
   if (cfg->vga_rom) vga_set_rom(&m->vga, cfg->vga_rom, (uint32_t)cfg->vga_rom_size);
   pci_register(&m->pci, vga_pci(&m->vga));

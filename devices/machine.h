@@ -18,8 +18,10 @@
 #include "devices/fwcfg.h"
 #include "devices/i440fx.h"
 #include "devices/ide.h"
+#include "devices/ioapic.h"
 #include "devices/iobus.h"
 #include "devices/kbc.h"
+#include "devices/lapic.h"
 #include "devices/pci.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
@@ -39,6 +41,8 @@ typedef struct Machine {
   Cpu *cpu;
   DebugCon debugcon;
   Pic pic;
+  Lapic lapic;        /* the CPU's local APIC: every interrupt reaches the CPU through it */
+  IoApic ioapic;
   Pit pit;
   Rtc rtc;
   Uart com1;
