@@ -39,8 +39,8 @@ static void usage(FILE *f) {
           "  -cdrom FILE        ISO image (IDE secondary master, ATAPI)\n"
           "  -boot a|c|d        first boot device, or order=XYZ (default: cad; a with only -fda)\n"
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
-          "  -accel ENGINE      interp (default), jit, or lockstep (the JIT checked\n"
-          "                     against the interpreter; divergences are reported)\n"
+          "  -accel ENGINE      jit (default on x86-64 hosts), interp, or lockstep (the JIT\n"
+          "                     checked against the interpreter; divergences are reported)\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
           "  -serial DEV        COM1: stdio, none, or file:PATH (output only); the default\n"
           "                     is stdio unless -display curses or -monitor stdio has the terminal\n"
@@ -206,7 +206,7 @@ int main(int argc, char **argv) {
   bool start_paused = false, display_stats = false;
   TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
   uint64_t num;
-  int accel = ACCEL_INTERP;
+  int accel = -1; /* not chosen: the JIT where the host can run it */
   double timeout_s = 0;
   const char *until_serial = NULL, *until_screen = NULL, *screen_text = NULL;
   int opt;
@@ -399,7 +399,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: %s%s%s\n", bios_path ? bios_path : "", bios_path ? ": " : "", err);
     return 1;
   }
-  if (jit_enable(m->cpu, accel, 0) != 0) fprintf(stderr, "holo86: cannot enable the JIT; interpreting\n");
+  if (accel < 0) {
+    if (jit_enable(m->cpu, ACCEL_JIT, 0) != 0) jit_enable(m->cpu, ACCEL_INTERP, 0);
+  } else if (jit_enable(m->cpu, accel, 0) != 0) {
+    fprintf(stderr, "holo86: cannot enable the JIT; interpreting\n");
+  }
   Multiboot *mb = NULL;
   if (linux_kernel) {
     if (!linuxboot_setup(&m->fwcfg, m->mem->ram_size, kernel_path, initrd, append, err,

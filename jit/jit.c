@@ -26,6 +26,9 @@ int jit_parse_accel(const char *name) {
 }
 
 int jit_enable(Cpu *c, int accel, size_t cache_size) {
+#ifndef __x86_64__
+  if (accel != ACCEL_INTERP) return -1; /* the emitter writes x86-64 code only */
+#endif
   if (accel != ACCEL_INTERP && !c->jit) {
     Jit *j = calloc(1, sizeof *j);
     if (!j) return -1;

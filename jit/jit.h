@@ -65,7 +65,8 @@ typedef struct Jit {
 
 /* Select the engine (ACCEL_*) and create the JIT's state if needed.
  * cache_size 0 means CODECACHE_DEFAULT_SIZE. Returns 0, or -1 if the
- * executable memory cannot be mapped (the CPU stays on the interpreter). */
+ * executable memory cannot be mapped or the host is not x86-64 (the CPU
+ * stays on the interpreter). */
 int jit_enable(Cpu *c, int accel, size_t cache_size);
 void jit_free(struct Jit *j);
 /* Parse "interp", "jit" or "lockstep"; -1 if none of them. */

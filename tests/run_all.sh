@@ -37,6 +37,7 @@ run "Linux: direct, CD and workload boots" tests/guests/linux.sh "$BUILD" "${GUE
 LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}detect_leaks=0" \
   run "frontends (SDL under Xvfb, terminal, monitor, screenshots)" tests/frontend/run.sh "$BUILD"
 run "gdb stub (real gdb, batch)" tests/gdb/run.sh "$BUILD"
+run "gdb on Linux, determinism (issue 9)" tests/gdb/linux.sh "$BUILD" "${GUEST:-build/guest}"
 if [ -d "$SST_DIR" ]; then
   run "SingleStepTests 80286" "$BUILD/sst-runner" "$SST_DIR"
   run "SingleStepTests 80286 through the JIT" "$BUILD/sst-runner" -jit "$SST_DIR"
