@@ -63,7 +63,7 @@ static void wo_write(void *opaque, uint32_t addr, int size, uint32_t value) {
   }
 }
 
-static const MmioOps wo_ops = {wo_read, wo_write};
+static const MmioOps wo_ops = {wo_read, wo_write, "pam"};
 
 static void apply_segment(I440fx *ix, int i, bool force) {
   uint8_t mode = seg_wanted(ix, i);

@@ -104,7 +104,7 @@ static void ioapic_mmio_write(void *opaque, uint32_t addr, int size, uint32_t va
   else if (off == 0x10 && size == 4) write_reg(a, a->sel, value);
 }
 
-static const MmioOps ioapic_mmio_ops = {ioapic_mmio_read, ioapic_mmio_write};
+static const MmioOps ioapic_mmio_ops = {ioapic_mmio_read, ioapic_mmio_write, "ioapic"};
 
 /* Every pin masked; the ID is 0. Input levels are wires driven from
  * outside and stay. */

@@ -387,7 +387,7 @@ static void lapic_mmio_write(void *opaque, uint32_t addr, int size, uint32_t val
   update(l);
 }
 
-static const MmioOps lapic_mmio_ops = {lapic_mmio_read, lapic_mmio_write};
+static const MmioOps lapic_mmio_ops = {lapic_mmio_read, lapic_mmio_write, "lapic"};
 
 /* --- Base address, reset, state ----------------------------------------- */
 

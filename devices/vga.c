@@ -186,7 +186,7 @@ void vga_mem_write(void *opaque, uint32_t addr, int size, uint32_t value) {
   for (int i = 0; i < size; i++) vga_mem_writeb(v, addr + (uint32_t)i, (uint8_t)(value >> (8 * i)));
 }
 
-static const MmioOps vga_mmio_ops = {vga_mem_read, vga_mem_write};
+static const MmioOps vga_mmio_ops = {vga_mem_read, vga_mem_write, "vga"};
 
 /* --- CRTC geometry ------------------------------------------------------ */
 

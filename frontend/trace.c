@@ -87,6 +87,13 @@ static void trace_port(void *opaque, const char *dev, uint16_t port, int size, u
           value);
 }
 
+static void trace_mmio(void *opaque, const char *dev, uint32_t addr, int size, uint32_t value,
+                       bool write) {
+  Tracer *t = opaque;
+  fprintf(t->out, "-- mmio %-5s %08X %-10s %0*X\n", write ? "write" : "read", addr,
+          dev ? dev : "?", size * 2, value);
+}
+
 /* The end of a guest's disk request: which bytes of which host file. */
 static void trace_disk(void *opaque, const char *dev, const char *op, uint64_t offset, uint32_t len) {
   Tracer *t = opaque;
@@ -98,6 +105,8 @@ void tracer_attach_io(Tracer *t, Machine *m) {
   if (!t->opt.io) return;
   m->io->trace = trace_port;
   m->io->trace_opaque = t;
+  m->mem->trace = trace_mmio;
+  m->mem->trace_opaque = t;
   DiskImage *imgs[] = {m->floppy[0], m->floppy[1], m->disk[0], m->disk[1], m->cdrom};
   for (size_t i = 0; i < sizeof imgs / sizeof imgs[0]; i++) {
     if (!imgs[i]) continue;

@@ -78,13 +78,24 @@ void phys_mark_code(PhysMem *pm, uint32_t page) {
   pm->pflags[page] |= PG_CODE;
 }
 
+/* Every device access goes through these two, where --trace-io sees it. */
+static uint32_t mmio_read(PhysMem *pm, uint32_t page, uint32_t addr, int size) {
+  int s = pm->mmio_slot[page] - 1;
+  uint32_t v = pm->mmio[s].ops->read(pm->mmio[s].opaque, addr, size);
+  if (pm->trace) pm->trace(pm->trace_opaque, pm->mmio[s].ops->name, addr, size, v, false);
+  return v;
+}
+
+static void mmio_write(PhysMem *pm, uint32_t page, uint32_t addr, int size, uint32_t v) {
+  int s = pm->mmio_slot[page] - 1;
+  if (pm->trace) pm->trace(pm->trace_opaque, pm->mmio[s].ops->name, addr, size, v, true);
+  pm->mmio[s].ops->write(pm->mmio[s].opaque, addr, size, v);
+}
+
 static uint8_t read_byte(PhysMem *pm, uint32_t addr) {
   uint32_t page = addr >> PAGE_SHIFT;
   if (pm->host[page]) return pm->host[page][addr & (PAGE_SIZE - 1)];
-  if (pm->mmio_slot[page]) {
-    int s = pm->mmio_slot[page] - 1;
-    return (uint8_t)pm->mmio[s].ops->read(pm->mmio[s].opaque, addr, 1);
-  }
+  if (pm->mmio_slot[page]) return (uint8_t)mmio_read(pm, page, addr, 1);
   return 0xFF;
 }
 
@@ -99,8 +110,7 @@ static void write_byte(PhysMem *pm, uint32_t addr, uint8_t v) {
     }
     pm->host[page][addr & (PAGE_SIZE - 1)] = v;
   } else if (pm->mmio_slot[page]) {
-    int s = pm->mmio_slot[page] - 1;
-    pm->mmio[s].ops->write(pm->mmio[s].opaque, addr, 1, v);
+    mmio_write(pm, page, addr, 1, v);
   }
 }
 
@@ -115,10 +125,7 @@ uint32_t phys_read(PhysMem *pm, uint32_t addr, int size) {
       for (int i = size - 1; i >= 0; i--) v = (v << 8) | p[i];
       return v;
     }
-    if (pm->mmio_slot[page]) {
-      int s = pm->mmio_slot[page] - 1;
-      return pm->mmio[s].ops->read(pm->mmio[s].opaque, addr, size);
-    }
+    if (pm->mmio_slot[page]) return mmio_read(pm, page, addr, size);
     return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
   }
   uint32_t v = 0;
@@ -130,8 +137,7 @@ void phys_write(PhysMem *pm, uint32_t addr, int size, uint32_t value) {
   uint32_t page = addr >> PAGE_SHIFT;
   if (!pm->host[page] && pm->mmio_slot[page] &&
       (addr & (PAGE_SIZE - 1)) + (uint32_t)size <= PAGE_SIZE) {
-    int s = pm->mmio_slot[page] - 1;
-    pm->mmio[s].ops->write(pm->mmio[s].opaque, addr, size, value);
+    mmio_write(pm, page, addr, size, value);
     return;
   }
   for (int i = 0; i < size; i++) write_byte(pm, addr + i, (uint8_t)(value >> (8 * i)));

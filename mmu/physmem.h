@@ -18,7 +18,13 @@
 typedef struct MmioOps {
   uint32_t (*read)(void *opaque, uint32_t addr, int size);
   void (*write)(void *opaque, uint32_t addr, int size, uint32_t value);
+  const char *name; /* the device, for --trace-io */
 } MmioOps;
+
+/* An observer of every MMIO access (--trace-io): the device, the physical
+ * address, size, value and direction. */
+typedef void (*MmioTraceFn)(void *opaque, const char *dev, uint32_t addr, int size,
+                            uint32_t value, bool write);
 
 enum {
   PG_ROM = 1,  /* host-backed but writes are dropped */
@@ -37,6 +43,8 @@ typedef struct PhysMem {
    * bit): whoever cached code from it must drop that code. */
   void (*code_written)(void *opaque, uint32_t page);
   void *code_opaque;
+  MmioTraceFn trace; /* NULL unless tracing */
+  void *trace_opaque;
 } PhysMem;
 
 PhysMem *phys_new(uint32_t ram_size);

@@ -82,6 +82,11 @@ if [ "$want" != none ] && grep -q "^-- disk fd0 read host file offset $want leng
    grep -q "^-- io out  port 03F5 fdc" "$TMP/io.trace"; then
   ok "--trace-io shows TYPE CONFIG.SYS as FDC commands and a read of image offset $want"
 else bad "--trace-io disk path (wanted offset $want)"; fi
+# ... and the characters TYPE prints as MMIO writes into the VGA text
+# buffer: 'S' (0x53) of SWITCHES, alone or with its attribute, in B8000-BFFFF.
+if grep -q "^-- mmio write 000B[89A-F][0-9A-F]\{3\} vga  *\([0-9A-F][0-9A-F]\)\{0,1\}53$" "$TMP/io.trace"; then
+  ok "--trace-io shows the text reaching the screen as VGA MMIO writes"
+else bad "--trace-io MMIO (no VGA text write of 'S')"; fi
 
 # 6. --deterministic: two runs of the same boot and typing give the same
 #    interrupt log (every IRQ at the same instruction) and the same screen.
