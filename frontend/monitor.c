@@ -147,7 +147,8 @@ static bool cmd_info_pic(Ui *ui, FILE *out) {
             names[i], p->irr, p->imr, p->isr, p->lines, p->elcr, p->base,
             p->auto_eoi ? " auto-eoi" : "", p->init_step ? " (initialising)" : "");
   }
-  fprintf(out, "INTR line: %d\n", ui->m->pic.intr ? 1 : 0);
+  fprintf(out, "8259 INT output (local APIC LINT0, I/O APIC pin 0): %d\n", ui->m->pic.intr ? 1 : 0);
+  fprintf(out, "CPU INTR line (from the local APIC): %d\n", ui->m->lapic.intr ? 1 : 0);
   return true;
 }
 
