@@ -19,10 +19,12 @@ struct BlockCache {
   uint8_t *arena;
   size_t used;
   uint32_t *gen; /* per physical page: bumped when cached code is written */
+  BlockStats stats;
 };
 
 static void code_written(void *opaque, uint32_t page) {
   BlockCache *bc = opaque;
+  bc->stats.code_writes++;
   bc->gen[page]++;
   bc->cpu->events |= EV_SMC;
   bc->cpu->code_epoch++;
@@ -49,7 +51,10 @@ void blocks_free(BlockCache *bc) {
   free(bc);
 }
 
+BlockStats blocks_stats(const BlockCache *bc) { return bc->stats; }
+
 void blocks_flush(BlockCache *bc) {
+  bc->stats.flushes++;
   memset(bc->table, 0, sizeof bc->table);
   bc->used = 0;
   bc->cpu->code_epoch++;
@@ -87,6 +92,7 @@ static Block *build(Cpu *c, BlockCache *bc, uint32_t phys) {
   uint32_t avail = in_limit < in_page ? (uint32_t)in_limit : in_page;
   phys_read_buf(c->mem, phys, buf, avail);
 
+  bc->stats.decoded++;
   b->phys = phys;
   b->mode = block_mode(c);
   b->link_epoch = c->code_epoch - 1; /* no links yet */

@@ -35,6 +35,13 @@ typedef struct BlockCache BlockCache;
 BlockCache *blocks_new(Cpu *c);
 void blocks_free(BlockCache *bc);
 void blocks_flush(BlockCache *bc);
+/* Counts since blocks_new (--stats). */
+typedef struct BlockStats {
+  uint64_t decoded;     /* blocks decoded */
+  uint64_t code_writes; /* writes that invalidated a page's cached code (SMC, DMA) */
+  uint64_t flushes;     /* whole-cache flushes (full arena, PAM, paging mode) */
+} BlockStats;
+BlockStats blocks_stats(const BlockCache *bc);
 /* The block at CS:EIP, decoded now if absent or stale. May fault (fetch
  * beyond the CS limit, an instruction over 15 bytes). */
 const Block *blocks_lookup(Cpu *c);

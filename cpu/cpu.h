@@ -183,6 +183,7 @@ typedef struct Cpu {
   int delivering_vector;
   bool deliver_ext;   /* delivering an exception or external interrupt */
   uint64_t icount;          /* instructions retired */
+  uint64_t tlb_fills;       /* accesses that missed the TLB (--stats) */
 
   /* Precise faults: the state every fault restores before delivery. */
   uint32_t insn_eip, insn_esp;

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cpu/blocks.h"
 #include "devices/hostfile.h"
 #include "devices/machine.h"
 #include "devices/linuxboot.h"
@@ -52,6 +54,8 @@ static void usage(FILE *f) {
           "  --screenshot FILE  write what the screen shows as PNG when holo86 stops\n"
           "  --display-stats    -display sdl: print frames presented per second (and guest\n"
           "                     MIPS) on stderr every second\n"
+          "  --stats            print at exit: instructions and MIPS, blocks decoded and\n"
+          "                     invalidated, TLB misses, what the JIT translated\n"
           "  --timeout SECONDS  stop after that many host seconds (exit status 124)\n"
           "  --until-serial TEXT  stop with exit status 0 once TEXT appears on COM1\n"
           "  --until-screen TEXT  stop with exit status 0 once TEXT is on the VGA text screen\n"
@@ -96,6 +100,24 @@ static bool serial_escape(Machine *m, uint8_t byte) {
   }
   prefix = byte == 0x01;
   return !prefix;
+}
+
+/* --stats: what the engines did, on stderr at exit. */
+static void print_stats(Machine *m, const struct timespec *t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double s = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+  const Cpu *c = m->cpu;
+  fprintf(stderr, "stats: %llu instructions in %.2f s of host time (%.1f MIPS)\n",
+          (unsigned long long)c->icount, s, s > 0 ? (double)c->icount / s / 1e6 : 0.0);
+  BlockStats b = blocks_stats(c->blocks);
+  fprintf(stderr,
+          "stats: %llu blocks decoded, %llu writes invalidated cached code, %llu block-cache "
+          "flushes; %llu TLB misses (%.2f per 1000 instructions)\n",
+          (unsigned long long)b.decoded, (unsigned long long)b.code_writes,
+          (unsigned long long)b.flushes, (unsigned long long)c->tlb_fills,
+          c->icount ? 1000.0 * (double)c->tlb_fills / (double)c->icount : 0.0);
+  jit_print_stats(c);
 }
 
 static uint8_t *read_file(const char *path, size_t *size) {
@@ -152,7 +174,7 @@ int main(int argc, char **argv) {
     OPT_ACCEL, OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_IO, OPT_DETERMINISTIC, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
-    OPT_MONITOR, OPT_SCREENSHOT, OPT_DISPLAY_STATS,
+    OPT_MONITOR, OPT_SCREENSHOT, OPT_DISPLAY_STATS, OPT_STATS,
     OPT_KERNEL, OPT_APPEND, OPT_INITRD, OPT_GDB, OPT_GDB_DEFAULT, OPT_START_PAUSED,
   };
   static const struct option opts[] = {
@@ -183,6 +205,7 @@ int main(int argc, char **argv) {
       {"monitor", required_argument, 0, OPT_MONITOR},
       {"screenshot", required_argument, 0, OPT_SCREENSHOT},
       {"display-stats", no_argument, 0, OPT_DISPLAY_STATS},
+      {"stats", no_argument, 0, OPT_STATS},
       {"timeout", required_argument, 0, OPT_TIMEOUT},
       {"until-serial", required_argument, 0, OPT_UNTIL_SERIAL},
       {"until-screen", required_argument, 0, OPT_UNTIL_SCREEN},
@@ -203,7 +226,7 @@ int main(int argc, char **argv) {
   const char *serial = NULL; /* NULL: stdio unless the terminal is taken */
   const char *display = NULL, *monitor_spec = NULL, *screenshot = NULL;
   const char *gdb_spec = NULL;
-  bool start_paused = false, display_stats = false;
+  bool start_paused = false, display_stats = false, stats = false;
   TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
   uint64_t num;
   int accel = -1; /* not chosen: the JIT where the host can run it */
@@ -261,6 +284,7 @@ int main(int argc, char **argv) {
     case OPT_MONITOR: monitor_spec = optarg; break;
     case OPT_SCREENSHOT: screenshot = optarg; break;
     case OPT_DISPLAY_STATS: display_stats = true; break;
+    case OPT_STATS: stats = true; break;
     case OPT_TIMEOUT: {
       char *end;
       timeout_s = strtod(optarg, &end);
@@ -464,7 +488,10 @@ int main(int argc, char **argv) {
     machine_free(m);
     return 1;
   }
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   MachineStop why = machine_run(m, max_insns);
+  if (stats) print_stats(m, &t0);
   ui_close(&ui);
   tracer_close(tracer);
   int status = 0;

@@ -9,6 +9,7 @@
  * physical address. A page fault sets CR2 and raises #PF. */
 static uint32_t fill(Cpu *c, uint32_t lin, int acc) {
   PhysMem *pm = c->mem;
+  c->tlb_fills++;
   PageWalk w = {.phys = lin, .writable = true};
   if ((c->cr[0] & CR0_PG) &&
       !paging_walk(c, lin, acc, c->cpl == 3 && !c->sys_access, &w)) {

@@ -36,6 +36,10 @@ check "truncated firmware image is exit 1" 1 $H -bios "$tmp"
 expect_text "truncated image explained" "64 KiB"
 rm -f "$tmp"
 check "instruction limit is exit 3" 3 $H --max-insns 50
+check "--stats with an instruction limit" 3 $H --stats --max-insns 1000
+expect_text "--stats counts exactly the instructions run" "stats: 1000 instructions in"
+expect_text "--stats reports the block cache and the TLB" "blocks decoded, 0 writes invalidated cached code"
+expect_text "--stats reports the JIT (the default engine)" "jit: "
 TF="$BUILD/tests/cli/triple_fault.bin"
 check "triple fault with -no-reboot stops with exit 1" 1 $H -bios "$TF" -no-reboot
 expect_text "triple fault is reported" "triple fault at F000:0000"
