@@ -554,6 +554,55 @@ static void inline_stack_op(Tr *t, const Insn *in) {
   mem_slow_path(t, in, slow, n);
 }
 
+/* CALL rel32 / RET (C3) in 32-bit code on a 32-bit stack, through the
+ * stack fast path; the new EIP is checked against the CS limit before
+ * anything is written, and any check that fails runs the handler, which
+ * then does exactly what the interpreter does. After begin_insn() (EIP is
+ * the return address):
+ *   cmp  byte [rbx+stack32], 0 ; je slow
+ *   mov  ecx, [rbx+r(ESP)] ; sub ecx, 4              ; (CALL) new top
+ *   mov  ecx, [rbx+r(ESP)]                            ; (RET)  top
+ *   <offset_fast_path in SS: host address in RCX>
+ *   mov  edx, [rbx+eip] ; add edx, imm                ; (CALL) target
+ *   mov  edx, [rcx]                                   ; (RET)  target
+ *   cmp  edx, [rbx+seg[CS].limit] ; ja slow
+ *   mov  eax, [rbx+eip] ; mov [rcx], eax ; sub dword [rbx+r(ESP)], 4   (CALL)
+ *   add  dword [rbx+r(ESP)], 4                                         (RET)
+ *   mov  [rbx+eip], edx */
+static bool is_call_ret(const Tr *t, const Insn *in) {
+  return t->code32 && in->size == 4 && (in->fn == call_rel || (in->fn == ret_near && in->op == 0xC3));
+}
+
+static void inline_call_ret(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  bool call = in->fn == call_rel;
+  size_t slow[MEM_SLOW_JUMPS + 1];
+  begin_insn(t, in);
+  emit_movzx_load(e, 1, H_RAX, field(OFF(stack32)));
+  emit_test_reg(e, 4, H_RAX, H_RAX);
+  slow[0] = emit_jcc(e, HC_E, -1);
+  emit_load(e, 4, H_RCX, greg(ESP, 4));
+  if (call) emit_alu_imm(e, HA_SUB, 4, H_RCX, 4);
+  int n = 1 + offset_fast_path(t, SEG_SS, 4, call ? SEG_OK_W : SEG_OK_R, slow + 1);
+  if (call) {
+    emit_load(e, 4, H_RDX, field(OFF(eip)));
+    emit_alu_imm(e, HA_ADD, 4, H_RDX, in->imm);
+  } else {
+    emit_load(e, 4, H_RDX, hmem(H_RCX, 0));
+  }
+  emit_alu_load(e, HA_CMP, 4, H_RDX, field(OFF(seg[SEG_CS].limit)));
+  slow[n++] = emit_jcc(e, HC_A, -1);
+  if (call) {
+    emit_load(e, 4, H_RAX, field(OFF(eip)));
+    emit_store(e, 4, hmem(H_RCX, 0), H_RAX);
+    emit_alu_mem_imm(e, HA_SUB, 4, greg(ESP, 4), 4);
+  } else {
+    emit_alu_mem_imm(e, HA_ADD, 4, greg(ESP, 4), 4);
+  }
+  emit_store(e, 4, field(OFF(eip)), H_RDX);
+  mem_slow_path(t, in, slow, n);
+}
+
 /* Try the inline forms; false: emit a handler call. */
 static bool try_inline(Tr *t, const Insn *in, bool last) {
   Handler fn = in->fn;
@@ -622,6 +671,8 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       inline_mem_alu(&t, in);
     } else if (is_stack_op(&t, in)) {
       inline_stack_op(&t, in);
+    } else if (is_call_ret(&t, in)) {
+      inline_call_ret(&t, in);
     } else {
       begin_insn(&t, in);
       call_handler(&t, in, in->fn);
