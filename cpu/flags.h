@@ -34,9 +34,14 @@ static inline bool flags_cf(const Cpu *c) {
 }
 /* Jcc/SETcc/CMOVcc condition 0..15 (O NO B AE E NE BE A S NS P NP L GE LE G). */
 bool flags_cond(Cpu *c, int cc);
-/* Replace the arithmetic flags selected by mask (eager update). */
+/* Replace the arithmetic flags selected by mask (eager update). When all
+ * six are replaced (shifts, MUL...), the lazy record is simply dropped:
+ * computing the old flags first would be wasted. */
 static inline void flags_set_arith(Cpu *c, uint32_t mask, uint32_t bits) {
-  if (c->lf.op != LF_NONE) flags_materialize(c);
+  if (c->lf.op != LF_NONE) {
+    if ((mask & F_ARITH) == F_ARITH) c->lf.op = LF_NONE;
+    else flags_materialize(c);
+  }
   c->flags = (c->flags & ~mask) | (bits & mask);
 }
 /* PF for the low byte of v. */
