@@ -92,7 +92,7 @@ void cmpxchg8b(Cpu *c, const Insn *in) {
 
 /* MOVZX/MOVSX: the source size is the table's aux (1 or 2 bytes). */
 static uint32_t read_src(Cpu *c, const Insn *in, int size) {
-  return loc_read(c, loc_E(c, in, size, SEG_OK_RW), size);
+  return loc_read(c, loc_E(c, in, size, SEG_OK_R), size);
 }
 
 void movzx(Cpu *c, const Insn *in) { reg_set(c, in->reg, in->size, read_src(c, in, in->aux)); }

@@ -148,6 +148,11 @@ test_main:
     mov es, ax
     mov eax, [es:DATA_AREA]
     EXPECT_EQ eax, 0xCAFE0001, "value read"
+    TEST "MOVZX/MOVSX read through a read-only data segment"
+    movzx eax, word [es:DATA_AREA]
+    EXPECT_EQ eax, 0x0001, "movzx value"
+    movsx eax, byte [es:DATA_AREA+3]
+    EXPECT_EQ eax, 0xFFFFFFCA, "movsx value"
     TEST "write through read-only data segment -> #GP(0)"
     mov ax, D_RO
     mov es, ax
