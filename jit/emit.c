@@ -95,6 +95,11 @@ void emit_movzx_load(Emit *e, int size, int reg, HMem m) {
   rm_insn(e, 4, OP_0F, size == 1 ? 0xB6 : 0xB7, reg, M(m));
 }
 
+/* movsx r32, byte [m]: 0F BE /r; movsx r32, word [m]: 0F BF /r */
+void emit_movsx_load(Emit *e, int size, int reg, HMem m) {
+  rm_insn(e, 4, OP_0F, size == 1 ? 0xBE : 0xBF, reg, M(m));
+}
+
 /* movzx r32, r8: 0F B6 /r; movzx r32, r16: 0F B7 /r */
 void emit_movzx_reg(Emit *e, int size, int dst, int src) {
   rm_insn(e, 4, OP_0F | (size == 1 ? BYTE_RM : 0), size == 1 ? 0xB6 : 0xB7, dst, R(src));

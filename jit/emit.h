@@ -58,6 +58,8 @@ void emit_load(Emit *e, int size, int reg, HMem m);
 void emit_store(Emit *e, int size, HMem m, int reg);
 /* movzx r32, byte/word [m]   (0F B6 / 0F B7) */
 void emit_movzx_load(Emit *e, int size, int reg, HMem m);
+/* movsx r32, byte/word [m]   (0F BE / 0F BF) */
+void emit_movsx_load(Emit *e, int size, int reg, HMem m);
 /* movzx r32, r8/r16          (0F B6 / 0F B7 with a register operand) */
 void emit_movzx_reg(Emit *e, int size, int dst, int src);
 /* mov [m], imm          (C6 /0 ib, 66 C7 /0 iw, C7 /0 id; size 8: REX.W C7, sign-extended) */

@@ -554,6 +554,29 @@ static void inline_stack_op(Tr *t, const Insn *in) {
   mem_slow_path(t, in, slow, n);
 }
 
+/* MOVZX/MOVSX: the aux-sized source (a guest register, or memory through
+ * mem_fast_path with the handler as the slow path) widened into the
+ * destination register:
+ *   movzx|movsx eax, byte|word [rbx+r(src)] | [rcx]
+ *   mov  [rbx+r(dst)], ax|eax */
+static void widen(Tr *t, const Insn *in, HMem src) {
+  if (in->fn == movzx) emit_movzx_load(&t->e, in->aux, H_RAX, src);
+  else emit_movsx_load(&t->e, in->aux, H_RAX, src);
+  emit_store(&t->e, in->size, greg(in->reg, in->size), H_RAX);
+}
+
+static bool is_mem_widen(const Insn *in) {
+  return (in->fn == movzx || in->fn == movsx) && in->mod != 3 && !in->lock;
+}
+
+static void inline_mem_widen(Tr *t, const Insn *in) {
+  size_t slow[MEM_SLOW_JUMPS];
+  begin_insn(t, in);
+  int n = mem_fast_path(t, in, in->aux, SEG_OK_R, slow);
+  widen(t, in, hmem(H_RCX, 0));
+  mem_slow_path(t, in, slow, n);
+}
+
 /* CALL rel32 / RET (C3) in 32-bit code on a 32-bit stack, through the
  * stack fast path; the new EIP is checked against the CS limit before
  * anything is written, and any check that fails runs the handler, which
@@ -619,6 +642,10 @@ static bool try_inline(Tr *t, const Insn *in, bool last) {
     emit_store(&t->e, in->size, greg(dst, in->size), H_RAX);
     return true;
   }
+  if ((fn == movzx || fn == movsx) && in->mod == 3) {
+    widen(t, in, greg(in->rm, in->aux));
+    return true;
+  }
   if (fn == mov_EI && in->mod == 3) {
     emit_store_imm(&t->e, in->size, greg(in->rm, in->size), in->imm & size_mask(in->size));
     return true;
@@ -671,6 +698,8 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       inline_mem_alu(&t, in);
     } else if (is_stack_op(&t, in)) {
       inline_stack_op(&t, in);
+    } else if (is_mem_widen(in)) {
+      inline_mem_widen(&t, in);
     } else if (is_call_ret(&t, in)) {
       inline_call_ret(&t, in);
     } else {

@@ -39,6 +39,9 @@ static void check_enc(const char *text, Emit *e, const uint8_t *want, size_t n) 
 Test(jit_emit, moves) {
   ENC("mov eax,[rbx+0x10]", emit_load(e, 4, H_RAX, hmem(H_RBX, 0x10)), 0x8B, 0x43, 0x10);
   ENC("shr eax,0xc", emit_shift_imm(e, HS_SHR, 4, H_RAX, 12), 0xC1, 0xE8, 0x0C);
+  ENC("movsx eax,byte [rcx]", emit_movsx_load(e, 1, H_RAX, hmem(H_RCX, 0)), 0x0F, 0xBE, 0x01);
+  ENC("movsx edx,word [rbx+0x21]", emit_movsx_load(e, 2, H_RDX, hmem(H_RBX, 0x21)), 0x0F, 0xBF,
+      0x53, 0x21);
   ENC("shl r9,3", emit_shift_imm(e, HS_SHL, 8, H_R9, 3), 0x49, 0xC1, 0xE1, 0x03);
   ENC("mov r9,[r12+0x1000]", emit_load(e, 8, H_R9, hmem(H_R12, 0x1000)), 0x4D, 0x8B, 0x8C, 0x24,
       0x00, 0x10, 0x00, 0x00);
