@@ -25,6 +25,12 @@ void flags_materialize(Cpu *c) {
     if ((r & 0xF) == 0xF) f |= F_AF;
     if ((r & size_mask(l->size)) == sign - 1) f |= F_OF;
     break;
+  case LF_SHL: /* AF is cleared by shifts; OF: see ops_shift.c */
+    if (!(r & sign) != !(f & F_CF)) f |= F_OF;
+    break;
+  case LF_SHR:
+    if (b == 1 && (a & sign)) f |= F_OF;
+    break;
   default:
     break;
   }

@@ -67,29 +67,26 @@ void shift_E(Cpu *c, const Insn *in) {
     if (((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1) f |= F_OF;
     break;
   }
-  case SHL: case SAL: {
-    uint64_t wide = (uint64_t)a << n;
-    r = (uint32_t)wide & m;
-    cf = (wide >> bits) & 1;
-    if (!!(r & msb) != cf) f |= F_OF;
-    mask = F_ARITH;
-    f |= szp_flags(r, size);
-    break;
-  }
+  /* Shifts leave their flags lazy (flags.c derives CF, OF and SZP from the
+   * operand, count and result; AF is cleared). SHR's OF is the operand's
+   * sign for a count of 1, 0 after: later steps shift in zeros. SAR's OF
+   * is 0. */
+  case SHL: case SAL:
+    r = (uint32_t)((uint64_t)a << n) & m;
+    loc_write(c, l, size, r);
+    lazy_set(c, LF_SHL, size, a, n, r);
+    return;
   case SHR:
-    r = n >= 32 ? 0 : (a >> n);
-    cf = (a >> (n - 1)) & 1;
-    if (n == 1 && (a & msb)) f |= F_OF; /* later steps shift in zeros */
-    mask = F_ARITH;
-    f |= szp_flags(r, size);
-    break;
+    r = a >> n;
+    loc_write(c, l, size, r);
+    lazy_set(c, LF_SHR, size, a, n, r);
+    return;
   default: { /* SAR */
     int32_t s = (int32_t)(a << (32 - bits)) >> (32 - bits);
     r = (uint32_t)(s >> n) & m;
-    cf = (s >> (n - 1)) & 1;
-    mask = F_ARITH;
-    f |= szp_flags(r, size);
-    break;
+    loc_write(c, l, size, r);
+    lazy_set(c, LF_SAR, size, a, n, r);
+    return;
   }
   }
   if (cf) f |= F_CF;
