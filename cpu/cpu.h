@@ -82,6 +82,7 @@ typedef enum LazyOp {
   LF_NONE, /* cpu.flags holds the arithmetic flags */
   LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
   LF_SHL, LF_SHR, LF_SAR, /* a = operand, b = count (1-31), res = result */
+  LF_MUL,                 /* res = low half, b = 1 if the high half is significant */
 } LazyOp;
 
 typedef struct LazyFlags {

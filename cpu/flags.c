@@ -31,6 +31,9 @@ void flags_materialize(Cpu *c) {
   case LF_SHR:
     if (b == 1 && (a & sign)) f |= F_OF;
     break;
+  case LF_MUL: /* CF = OF = a significant high half; SZP of the low half */
+    if (b) f |= F_OF;
+    break;
   default:
     break;
   }

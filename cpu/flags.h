@@ -31,6 +31,7 @@ static inline bool flags_cf(const Cpu *c) {
   case LF_INC: case LF_DEC: return l->carry;
   case LF_SHL: return b <= l->size * 8u ? (a >> (l->size * 8 - b)) & 1 : 0;
   case LF_SHR: return (a >> (b - 1)) & 1;
+  case LF_MUL: return b;
   case LF_SAR: {
     int shift = 32 - l->size * 8;
     return ((int32_t)(a << shift) >> shift >> (b - 1)) & 1;

@@ -10,7 +10,7 @@ static int64_t sext(uint32_t v, int size) {
 }
 
 static void mul_flags(Cpu *c, uint32_t low, int size, bool overflow) {
-  flags_set_arith(c, F_ARITH, szp_flags(low, size) | (overflow ? F_CF | F_OF : 0));
+  lazy_set(c, LF_MUL, size, low, overflow, low);
 }
 
 /* Write a double-width result: AX for bytes, DX:AX or EDX:EAX otherwise. */
