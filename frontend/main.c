@@ -484,6 +484,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: serial console on this terminal; Ctrl-A x quits\r\n");
   }
   if (!ui_open(&ui, m, display, monitor_spec)) {
+    gdbstub_close(gdb, 1);
     tracer_close(tracer);
     machine_free(m);
     return 1;
@@ -493,7 +494,6 @@ int main(int argc, char **argv) {
   MachineStop why = machine_run(m, max_insns);
   if (stats) print_stats(m, &t0);
   ui_close(&ui);
-  tracer_close(tracer);
   int status = 0;
   switch (why) {
   case STOP_EXIT_PORT: status = m->debugcon.exit_status; break;
@@ -511,7 +511,11 @@ int main(int argc, char **argv) {
     status = 124;
     break;
   }
+  /* The stub restores the CPU's debug hooks, which may be the tracer's:
+   * it goes first. */
   gdbstub_close(gdb, status);
+  m->cpu->tracer = NULL;
+  tracer_close(tracer);
   if (screenshot) {
     char why_not[320];
     if (!screenshot_save(&m->vga, screenshot, why_not, sizeof why_not)) {

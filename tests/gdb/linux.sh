@@ -320,7 +320,7 @@ for accel in interp jit; do
     ok "$accel: after detach the guest boots to its shell prompt"
   else
     bad "$accel: boot to the shell after detach (holo86 status $HRC)"
-    tail -5 "$d/serial.txt" "$d/holo.out"
+    tail -n 5 "$d/serial.txt" "$d/holo.out"
   fi
   check "$accel: the kernel printed the restored banner" "$d/serial.txt" '^\[ *0\.0+\] Linux version 6\.'
   check_not "$accel: holo86 printed nothing" "$d/holo.out" '.'
