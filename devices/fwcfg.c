@@ -19,6 +19,13 @@ static FwCfgItem *find_name(FwCfg *f, const char *name) {
   return NULL;
 }
 
+/* current = the index of the item the selector names, or -1. */
+static void find_current(FwCfg *f) {
+  f->current = -1;
+  for (int i = 0; i < f->count; i++)
+    if (f->items[i].key == f->selector) f->current = i;
+}
+
 static int set_item(FwCfg *f, uint16_t key, const char *name, const void *data, uint32_t len) {
   FwCfgItem *it = find_key(f, key);
   if (!it) {
@@ -37,10 +44,7 @@ static int set_item(FwCfg *f, uint16_t key, const char *name, const void *data, 
   it->data = copy;
   it->len = len;
   if (name) snprintf(it->name, sizeof it->name, "%s", name);
-  /* The selected item may have moved or changed: select it afresh. */
-  f->current = -1;
-  for (int i = 0; i < f->count; i++)
-    if (f->items[i].key == f->selector) f->current = i;
+  find_current(f); /* the selected item may have moved or changed */
   return 0;
 }
 
@@ -137,9 +141,7 @@ void fwcfg_set_ram(FwCfg *f, uint64_t ram_size) {
 static void select_key(FwCfg *f, uint16_t key) {
   f->selector = key;
   f->offset = 0;
-  f->current = -1;
-  for (int i = 0; i < f->count; i++)
-    if (f->items[i].key == f->selector) f->current = i;
+  find_current(f);
 }
 
 static uint32_t get_be32(const uint8_t *p) {

@@ -9,6 +9,7 @@
 
 #include "devices/hostfile.h"
 #include "devices/linuxboot_rom.h"
+#include "mmu/endian.h"
 
 /* Setup header fields (offsets in the kernel file). */
 enum {
@@ -25,17 +26,6 @@ enum { LOADED_HIGH = 0x01, CAN_USE_HEAP = 0x80 };
 #define CMDLINE_ADDR 0x20000u
 #define KERNEL_ADDR 0x100000u
 #define FIRMWARE_TOP_RESERVE 0x100000u
-
-static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static uint32_t rd32(const uint8_t *p) { return rd16(p) | rd16(p + 2) << 16; }
-static void wr16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
-static void wr32(uint8_t *p, uint32_t v) {
-  wr16(p, v);
-  wr16(p + 2, v >> 16);
-}
 
 static bool fail(char *err, size_t errlen, const char *fmt, ...) {
   va_list ap;
@@ -94,7 +84,7 @@ bool linuxboot_setup(FwCfg *f, uint32_t ram_size, const char *kernel_path,
          kernel_path);
     goto out;
   }
-  uint32_t version = rd16(k + HDR_VERSION);
+  uint32_t version = ld16(k + HDR_VERSION);
   if (version < 0x202 || !(k[HDR_LOADFLAGS] & LOADED_HIGH)) {
     fail(err, errlen, "%s: boot protocol %u.%02u %s; holo86 boots bzImage kernels with protocol "
          "2.02 or later", kernel_path, version >> 8, version & 0xFF,
@@ -111,7 +101,7 @@ bool linuxboot_setup(FwCfg *f, uint32_t ram_size, const char *kernel_path,
 
   const char *cmdline = append ? append : "";
   uint32_t cmdline_len = (uint32_t)strlen(cmdline) + 1;
-  uint32_t cmdline_max = version >= 0x206 ? rd32(k + HDR_CMDLINE_SIZE) : 255;
+  uint32_t cmdline_max = version >= 0x206 ? ld32(k + HDR_CMDLINE_SIZE) : 255;
   if (cmdline_len - 1 > cmdline_max) {
     fail(err, errlen, "-append: the command line is %u bytes; this kernel takes at most %u",
          cmdline_len - 1, cmdline_max);
@@ -120,14 +110,14 @@ bool linuxboot_setup(FwCfg *f, uint32_t ram_size, const char *kernel_path,
 
   /* The kernel decompresses itself in place: it needs init_size bytes
    * from its load address (protocol 2.10), else assume 4 times its size. */
-  uint32_t need = version >= 0x20A ? rd32(k + HDR_INIT_SIZE) : 4 * kernel_size;
+  uint32_t need = version >= 0x20A ? ld32(k + HDR_INIT_SIZE) : 4 * kernel_size;
   if (need < kernel_size) need = kernel_size;
   uint32_t kernel_end = KERNEL_ADDR + need;
   uint32_t initrd_addr = 0;
   if (initrd_path) {
     initrd = hostfile_read(initrd_path, &isize, err, errlen);
     if (!initrd) goto out;
-    uint32_t max = version >= 0x203 ? rd32(k + HDR_INITRD_ADDR_MAX) : 0x37FFFFFFu;
+    uint32_t max = version >= 0x203 ? ld32(k + HDR_INITRD_ADDR_MAX) : 0x37FFFFFFu;
     uint32_t top = ram_size > FIRMWARE_TOP_RESERVE ? ram_size - FIRMWARE_TOP_RESERVE : 0;
     if (max > top - 1) max = top - 1;
     if (isize > max || ((max + 1 - (uint32_t)isize) & ~0xFFFu) < kernel_end) {
@@ -144,10 +134,10 @@ bool linuxboot_setup(FwCfg *f, uint32_t ram_size, const char *kernel_path,
 
   k[HDR_TYPE_OF_LOADER] = LOADER_TYPE;
   k[HDR_LOADFLAGS] |= CAN_USE_HEAP;
-  wr16(k + HDR_HEAP_END_PTR, CMDLINE_ADDR - SETUP_ADDR - 0x200);
-  wr32(k + HDR_CMD_LINE_PTR, CMDLINE_ADDR);
-  wr32(k + HDR_RAMDISK_IMAGE, initrd_addr);
-  wr32(k + HDR_RAMDISK_SIZE, (uint32_t)isize);
+  st16(k + HDR_HEAP_END_PTR, CMDLINE_ADDR - SETUP_ADDR - 0x200);
+  st32(k + HDR_CMD_LINE_PTR, CMDLINE_ADDR);
+  st32(k + HDR_RAMDISK_IMAGE, initrd_addr);
+  st32(k + HDR_RAMDISK_SIZE, (uint32_t)isize);
 
   ok = publish(f, FW_CFG_SETUP_ADDR, SETUP_ADDR, FW_CFG_SETUP_SIZE, FW_CFG_SETUP_DATA, k,
                setup_size) &&

@@ -412,7 +412,7 @@ static bool is_mem_mov(const Insn *in) {
  * returned slow-path branches (at most MEM_SLOW_JUMPS; patch them to the
  * handler call). acc: SEG_OK_R, SEG_OK_W or both (both: the TLB's write
  * tag, as a page the host may write is one it may read). */
-#define MEM_SLOW_JUMPS 7 /* 6, and one for a caller's own test */
+#define MEM_SLOW_JUMPS 6
 static int offset_fast_path(Tr *t, int segment, int size, int acc, size_t *slow);
 
 static int mem_fast_path(Tr *t, const Insn *in, int size, int acc, size_t *slow) {
@@ -519,14 +519,27 @@ static void inline_mem_alu(Tr *t, const Insn *in) {
 
 /* PUSH r32 / POP r32 in 32-bit code on a 32-bit stack (SS.B is checked
  * at run time; a 16-bit stack takes the handler):
- *   cmp  byte [rbx+stack32], 0 ; je slow
- *   mov  ecx, [rbx+r(ESP)] ; sub ecx, 4          ; (PUSH)   new top
- *   mov  ecx, [rbx+r(ESP)]                        ; (POP)    top
- *   <offset_fast_path in SS: host address in RCX>
+ *   <stack_fast_path: host address of the new top (PUSH) or top (POP) in RCX>
  *   mov  eax, [rbx+r(reg)] ; mov [rcx], eax ; sub dword [rbx+r(ESP)], 4   (PUSH)
  *   mov  eax, [rcx] ; add dword [rbx+r(ESP)], 4 ; mov [rbx+r(reg)], eax   (POP)
  * in the interpreter's order, so PUSH ESP pushes the old value and POP ESP
  * leaves the popped one. */
+/* A 4-byte push (new top) or pop (top) on a 32-bit stack: the host address
+ * in RCX, or one of the returned slow-path branches (at most 1 +
+ * MEM_SLOW_JUMPS):
+ *   cmp  byte [rbx+stack32], 0 ; je slow
+ *   mov  ecx, [rbx+r(ESP)] ; sub ecx, 4             ; (push)
+ *   <offset_fast_path in SS> */
+static int stack_fast_path(Tr *t, bool push, size_t *slow) {
+  Emit *e = &t->e;
+  emit_movzx_load(e, 1, H_RAX, field(OFF(stack32)));
+  emit_test_reg(e, 4, H_RAX, H_RAX);
+  slow[0] = emit_jcc(e, HC_E, -1);
+  emit_load(e, 4, H_RCX, greg(ESP, 4));
+  if (push) emit_alu_imm(e, HA_SUB, 4, H_RCX, 4);
+  return 1 + offset_fast_path(t, SEG_SS, 4, push ? SEG_OK_W : SEG_OK_R, slow + 1);
+}
+
 static bool is_stack_op(const Tr *t, const Insn *in) {
   return t->code32 && in->size == 4 && (in->fn == push_r || in->fn == pop_r);
 }
@@ -534,14 +547,9 @@ static bool is_stack_op(const Tr *t, const Insn *in) {
 static void inline_stack_op(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   bool push = in->fn == push_r;
-  size_t slow[MEM_SLOW_JUMPS];
+  size_t slow[1 + MEM_SLOW_JUMPS];
   begin_insn(t, in);
-  emit_movzx_load(e, 1, H_RAX, field(OFF(stack32)));
-  emit_test_reg(e, 4, H_RAX, H_RAX);
-  slow[0] = emit_jcc(e, HC_E, -1);
-  emit_load(e, 4, H_RCX, greg(ESP, 4));
-  if (push) emit_alu_imm(e, HA_SUB, 4, H_RCX, 4);
-  int n = 1 + offset_fast_path(t, SEG_SS, 4, push ? SEG_OK_W : SEG_OK_R, slow + 1);
+  int n = stack_fast_path(t, push, slow);
   if (push) {
     emit_load(e, 4, H_RAX, greg(in->aux, 4));
     emit_store(e, 4, hmem(H_RCX, 0), H_RAX);
@@ -582,10 +590,7 @@ static void inline_mem_widen(Tr *t, const Insn *in) {
  * anything is written, and any check that fails runs the handler, which
  * then does exactly what the interpreter does. After begin_insn() (EIP is
  * the return address):
- *   cmp  byte [rbx+stack32], 0 ; je slow
- *   mov  ecx, [rbx+r(ESP)] ; sub ecx, 4              ; (CALL) new top
- *   mov  ecx, [rbx+r(ESP)]                            ; (RET)  top
- *   <offset_fast_path in SS: host address in RCX>
+ *   <stack_fast_path: host address of the new top (CALL) or top (RET) in RCX>
  *   mov  edx, [rbx+eip] ; add edx, imm                ; (CALL) target
  *   mov  edx, [rcx]                                   ; (RET)  target
  *   cmp  edx, [rbx+seg[CS].limit] ; ja slow
@@ -599,14 +604,9 @@ static bool is_call_ret(const Tr *t, const Insn *in) {
 static void inline_call_ret(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   bool call = in->fn == call_rel;
-  size_t slow[MEM_SLOW_JUMPS + 1];
+  size_t slow[2 + MEM_SLOW_JUMPS];
   begin_insn(t, in);
-  emit_movzx_load(e, 1, H_RAX, field(OFF(stack32)));
-  emit_test_reg(e, 4, H_RAX, H_RAX);
-  slow[0] = emit_jcc(e, HC_E, -1);
-  emit_load(e, 4, H_RCX, greg(ESP, 4));
-  if (call) emit_alu_imm(e, HA_SUB, 4, H_RCX, 4);
-  int n = 1 + offset_fast_path(t, SEG_SS, 4, call ? SEG_OK_W : SEG_OK_R, slow + 1);
+  int n = stack_fast_path(t, call, slow);
   if (call) {
     emit_load(e, 4, H_RDX, field(OFF(eip)));
     emit_alu_imm(e, HA_ADD, 4, H_RDX, in->imm);
