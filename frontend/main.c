@@ -43,6 +43,9 @@ static void usage(FILE *f) {
           "  --max-insns N      stop after N guest instructions (exit status 3)\n"
           "  -accel ENGINE      jit (default on x86-64 hosts), interp, or lockstep (the JIT\n"
           "                     checked against the interpreter; divergences are reported)\n"
+          "  --no-jit           the interpreter alone (-accel interp)\n"
+          "  --jit-check        -accel lockstep: stop at the first JIT/interpreter difference\n"
+          "  --jit-cache MB     size of the JIT's code cache (default 64; flushed when full)\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
           "  -serial DEV        COM1: stdio, none, or file:PATH (output only); the default\n"
           "                     is stdio unless -display curses or -monitor stdio has the terminal\n"
@@ -174,7 +177,7 @@ int main(int argc, char **argv) {
     OPT_ACCEL, OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_IO, OPT_DETERMINISTIC, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
-    OPT_MONITOR, OPT_SCREENSHOT, OPT_DISPLAY_STATS, OPT_STATS,
+    OPT_MONITOR, OPT_SCREENSHOT, OPT_DISPLAY_STATS, OPT_STATS, OPT_NO_JIT, OPT_JIT_CHECK, OPT_JIT_CACHE,
     OPT_KERNEL, OPT_APPEND, OPT_INITRD, OPT_GDB, OPT_GDB_DEFAULT, OPT_START_PAUSED,
   };
   static const struct option opts[] = {
@@ -184,6 +187,9 @@ int main(int argc, char **argv) {
       {"m", required_argument, 0, OPT_MEM},
       {"max-insns", required_argument, 0, OPT_MAX},
       {"accel", required_argument, 0, OPT_ACCEL},
+      {"no-jit", no_argument, 0, OPT_NO_JIT},
+      {"jit-check", no_argument, 0, OPT_JIT_CHECK},
+      {"jit-cache", required_argument, 0, OPT_JIT_CACHE},
       {"no-reboot", no_argument, 0, OPT_NO_REBOOT},
       {"serial", required_argument, 0, OPT_SERIAL},
       {"trace", required_argument, 0, OPT_TRACE},
@@ -230,6 +236,7 @@ int main(int argc, char **argv) {
   TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
   uint64_t num;
   int accel = -1; /* not chosen: the JIT where the host can run it */
+  size_t jit_cache = 0; /* bytes; 0: CODECACHE_DEFAULT_SIZE */
   double timeout_s = 0;
   const char *until_serial = NULL, *until_screen = NULL, *screen_text = NULL;
   int opt;
@@ -264,6 +271,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "holo86: -accel wants interp, jit or lockstep, not '%s'\n", optarg);
         return 2;
       }
+      break;
+    case OPT_NO_JIT: accel = ACCEL_INTERP; break;
+    case OPT_JIT_CHECK: accel = ACCEL_LOCKSTEP; break;
+    case OPT_JIT_CACHE:
+      if (!parse_u64(optarg, &num) || num < 1 || num > 4096) {
+        fprintf(stderr, "holo86: --jit-cache wants a size in MiB from 1 to 4096, not '%s'\n", optarg);
+        return 2;
+      }
+      jit_cache = (size_t)num << 20;
       break;
     case OPT_SERIAL: serial = optarg; break;
     case OPT_TRACE:
@@ -424,8 +440,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (accel < 0) {
-    if (jit_enable(m->cpu, ACCEL_JIT, 0) != 0) jit_enable(m->cpu, ACCEL_INTERP, 0);
-  } else if (jit_enable(m->cpu, accel, 0) != 0) {
+    if (jit_enable(m->cpu, ACCEL_JIT, jit_cache) != 0) jit_enable(m->cpu, ACCEL_INTERP, 0);
+  } else if (jit_enable(m->cpu, accel, jit_cache) != 0) {
     fprintf(stderr, "holo86: cannot enable the JIT; interpreting\n");
   }
   Multiboot *mb = NULL;

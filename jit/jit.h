@@ -81,6 +81,12 @@ bool jit_exec(Cpu *c, const Block *b);
  * big for the scratch buffer). */
 JitCode *jit_translate(Cpu *c, Block *b);
 
+/* Run a translated block. */
+static inline void jit_run_code(Cpu *c, JitCode *jc) { ((void (*)(Cpu *))(void *)jc->code)(c); }
+
+/* Run b's translation jc, then check it against the interpreter (lockstep.c). */
+void jit_lockstep(Cpu *c, const Block *b, JitCode *jc);
+
 /* Print the statistics to stderr. */
 void jit_print_stats(const Cpu *c);
 
