@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jit/jit.h"
 #include "mmu/linear.h"
 #include "mmu/physmem.h"
 
@@ -28,6 +29,7 @@ static void code_written(void *opaque, uint32_t page) {
   bc->gen[page]++;
   bc->cpu->events |= EV_SMC;
   bc->cpu->code_epoch++;
+  if (bc->cpu->jit) jit_page_written(bc->cpu, page);
 }
 
 BlockCache *blocks_new(Cpu *c) {
@@ -58,6 +60,7 @@ void blocks_flush(BlockCache *bc) {
   memset(bc->table, 0, sizeof bc->table);
   bc->used = 0;
   bc->cpu->code_epoch++;
+  bc->cpu->events |= EV_BLOCK; /* translated code running now must stop */
   bc->cpu->last_block = NULL;
 }
 
@@ -142,12 +145,18 @@ const Block *blocks_lookup(Cpu *c) {
   uint32_t phys = e->tag_read == (lin & ~0xFFFu)
                       ? (e->ppage << PAGE_SHIFT) | (lin & 0xFFF)
                       : lin_fetch_phys(c, lin);
+  const Block *b = blocks_find(c, phys);
+  return b ? b : build(c, bc, phys);
+}
+
+const Block *blocks_find(Cpu *c, uint32_t phys) {
+  BlockCache *bc = c->blocks;
   uint32_t mode = block_mode(c);
   Block *b = bc->table[slot_of(phys, mode)];
   if (b && b->phys == phys && b->mode == mode && b->gen[0] == bc->gen[b->page[0]] &&
       b->gen[1] == bc->gen[b->page[1]])
     return b;
-  return build(c, bc, phys);
+  return NULL;
 }
 
 const Block *blocks_next(Cpu *c) {

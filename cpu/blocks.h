@@ -42,6 +42,9 @@ typedef struct BlockStats {
   uint64_t flushes;     /* whole-cache flushes (full arena, PAM, paging mode) */
 } BlockStats;
 BlockStats blocks_stats(const BlockCache *bc);
+/* The valid block decoded at physical address phys for the current mode,
+ * or NULL. */
+const Block *blocks_find(Cpu *c, uint32_t phys);
 /* The block at CS:EIP, decoded now if absent or stale. May fault (fetch
  * beyond the CS limit, an instruction over 15 bytes). */
 const Block *blocks_lookup(Cpu *c);

@@ -281,6 +281,9 @@ uint64_t cpu_run(Cpu *c, uint64_t max) {
     if (c->halted) break;
     if (debug_active(c)) step_debug(c);
     else {
+      /* Chained JIT code keeps to the budget, and leaves each block to this
+       * loop while something must look at every block. */
+      c->icount_stop = c->accel == ACCEL_JIT && !c->tracer ? start + max : 0;
       const Block *b = blocks_next(c);
       /* A block is the unit the JIT runs, so the check stays exact as long
        * as jit_exec runs no more than the block it is given. */

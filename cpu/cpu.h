@@ -185,6 +185,9 @@ typedef struct Cpu {
   int delivering_vector;
   bool deliver_ext;   /* delivering an exception or external interrupt */
   uint64_t icount;          /* instructions retired */
+  /* Translated code may go on to the next block without returning to
+   * cpu_run() while icount is below this (0: never; see jit/jit.h). */
+  uint64_t icount_stop;
   uint64_t tlb_fills;       /* accesses that missed the TLB (--stats) */
 
   /* Precise faults: the state every fault restores before delivery. */

@@ -32,6 +32,7 @@ void hlt(Cpu *c, const Insn *in) {
   (void)in;
   if (c->cpl) cpu_fault(c, EXC_GP, 0);
   c->halted = true;
+  c->events |= EV_BLOCK; /* back to cpu_run(), also from chained JIT code */
 }
 
 /* CLI/STI: protected mode needs CPL <= IOPL, virtual-8086 mode IOPL 3. */

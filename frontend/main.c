@@ -46,6 +46,7 @@ static void usage(FILE *f) {
           "  --no-jit           the interpreter alone (-accel interp)\n"
           "  --jit-check        -accel lockstep: stop at the first JIT/interpreter difference\n"
           "  --jit-cache MB     size of the JIT's code cache (default 64; flushed when full)\n"
+          "  --perf-map         name translated blocks for perf(1) in /tmp/perf-PID.map\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
           "  -serial DEV        COM1: stdio, none, or file:PATH (output only); the default\n"
           "                     is stdio unless -display curses or -monitor stdio has the terminal\n"
@@ -177,7 +178,7 @@ int main(int argc, char **argv) {
     OPT_ACCEL, OPT_TRACE, OPT_TRACE_INT, OPT_TRACE_IO, OPT_DETERMINISTIC, OPT_TRACE_RANGE, OPT_TRACE_CPL, OPT_TRACE_MAX,
     OPT_FDA, OPT_FDB, OPT_HDA, OPT_HDB, OPT_CDROM, OPT_BOOT,
     OPT_TYPE, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_TIMEOUT, OPT_UNTIL_SERIAL, OPT_UNTIL_SCREEN, OPT_SCREEN_TEXT,
-    OPT_MONITOR, OPT_SCREENSHOT, OPT_DISPLAY_STATS, OPT_STATS, OPT_NO_JIT, OPT_JIT_CHECK, OPT_JIT_CACHE,
+    OPT_MONITOR, OPT_SCREENSHOT, OPT_DISPLAY_STATS, OPT_STATS, OPT_NO_JIT, OPT_JIT_CHECK, OPT_JIT_CACHE, OPT_PERF_MAP,
     OPT_KERNEL, OPT_APPEND, OPT_INITRD, OPT_GDB, OPT_GDB_DEFAULT, OPT_START_PAUSED,
   };
   static const struct option opts[] = {
@@ -190,6 +191,7 @@ int main(int argc, char **argv) {
       {"no-jit", no_argument, 0, OPT_NO_JIT},
       {"jit-check", no_argument, 0, OPT_JIT_CHECK},
       {"jit-cache", required_argument, 0, OPT_JIT_CACHE},
+      {"perf-map", no_argument, 0, OPT_PERF_MAP},
       {"no-reboot", no_argument, 0, OPT_NO_REBOOT},
       {"serial", required_argument, 0, OPT_SERIAL},
       {"trace", required_argument, 0, OPT_TRACE},
@@ -237,6 +239,7 @@ int main(int argc, char **argv) {
   uint64_t num;
   int accel = -1; /* not chosen: the JIT where the host can run it */
   size_t jit_cache = 0; /* bytes; 0: CODECACHE_DEFAULT_SIZE */
+  bool perf_map = false;
   double timeout_s = 0;
   const char *until_serial = NULL, *until_screen = NULL, *screen_text = NULL;
   int opt;
@@ -301,6 +304,7 @@ int main(int argc, char **argv) {
     case OPT_SCREENSHOT: screenshot = optarg; break;
     case OPT_DISPLAY_STATS: display_stats = true; break;
     case OPT_STATS: stats = true; break;
+    case OPT_PERF_MAP: perf_map = true; break;
     case OPT_TIMEOUT: {
       char *end;
       timeout_s = strtod(optarg, &end);
@@ -444,6 +448,8 @@ int main(int argc, char **argv) {
   } else if (jit_enable(m->cpu, accel, jit_cache) != 0) {
     fprintf(stderr, "holo86: cannot enable the JIT; interpreting\n");
   }
+  if (perf_map && m->cpu->jit && jit_open_perf_map(m->cpu->jit) != 0)
+    fprintf(stderr, "holo86: --perf-map: cannot write /tmp/perf-%d.map\n", (int)getpid());
   Multiboot *mb = NULL;
   if (linux_kernel) {
     if (!linuxboot_setup(&m->fwcfg, m->mem->ram_size, kernel_path, initrd, append, err,

@@ -207,6 +207,18 @@ void emit_pop(Emit *e, int reg) {
 /* call r: FF /2 (mod = 11) */
 void emit_call_reg(Emit *e, int reg) { rm_insn(e, 4, 0, 0xFF, 2, R(reg)); }
 
+/* jmp r: FF /4 (mod = 11) */
+void emit_jmp_reg(Emit *e, int reg) { rm_insn(e, 4, 0, 0xFF, 4, R(reg)); }
+
+/* lea r64, [rip + disp32]: REX.W(+R) 8D, ModRM 00 reg 101, disp32 counted
+ * from the end of the instruction. */
+void emit_lea_rip(Emit *e, int reg, size_t target) {
+  emit_byte(e, (uint8_t)(0x48 | (reg >= 8 ? 4 : 0)));
+  emit_byte(e, 0x8D);
+  emit_byte(e, (uint8_t)((reg & 7) << 3 | 5));
+  emit_u32(e, (uint32_t)(int32_t)((long)target - (long)(emit_size(e) + 4)));
+}
+
 /* ret: C3 */
 void emit_ret(Emit *e) { emit_byte(e, 0xC3); }
 

@@ -99,6 +99,11 @@ void emit_push(Emit *e, int reg);
 void emit_pop(Emit *e, int reg);
 /* call r                (FF /2) */
 void emit_call_reg(Emit *e, int reg);
+/* jmp r                 (FF /4) */
+void emit_jmp_reg(Emit *e, int reg);
+/* lea r64, [rip + d]    (REX.W 8D /r, mod 00 r/m 101): r = the address of
+ * offset `target` of this code (position-independent) */
+void emit_lea_rip(Emit *e, int reg, size_t target);
 /* ret                   (C3) */
 void emit_ret(Emit *e);
 /* jcc rel32             (0F 80+cc cd) and jmp rel32 (E9 cd). They return

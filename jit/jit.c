@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "mmu/physmem.h"
+#include "mmu/tlb.h"
 
 int jit_parse_accel(const char *name) {
   if (!strcmp(name, "interp") || !strcmp(name, "tci")) return ACCEL_INTERP;
@@ -26,6 +30,11 @@ int jit_enable(Cpu *c, int accel, size_t cache_size) {
       return -1;
     }
     j->threshold = JIT_DEFAULT_THRESHOLD;
+    j->page_links = calloc(PHYS_PAGES, sizeof *j->page_links);
+    if (!j->page_links) {
+      jit_free(j);
+      return -1;
+    }
     c->jit = j;
   }
   if (accel == ACCEL_LOCKSTEP && !c->jit->snap) {
@@ -37,12 +46,96 @@ int jit_enable(Cpu *c, int accel, size_t cache_size) {
   return 0;
 }
 
+int jit_open_perf_map(Jit *j) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+  j->perf_map = fopen(path, "w");
+  return j->perf_map ? 0 : -1;
+}
+
 void jit_free(Jit *j) {
   if (!j) return;
+  if (j->perf_map) fclose(j->perf_map);
   codecache_free(&j->cache);
+  free(j->links);
+  free(j->page_links);
   free(j->snap);
   free(j->shadow);
   free(j);
+}
+
+void jit_flush(Cpu *c) {
+  Jit *j = c->jit;
+  codecache_reset(&j->cache);
+  j->n_links = 0;
+  memset(j->page_links, 0, PHYS_PAGES * sizeof *j->page_links);
+  j->exit_slot = NULL;
+  memset(j->jump, 0, sizeof j->jump);
+  blocks_flush(c->blocks);
+}
+
+/* Point a slot's jmp at `to` (a block's body, or the slot's own next
+ * instruction to unlink it). */
+static void patch_slot(Jit *j, const uint8_t *slot, const uint8_t *to) {
+  int32_t rel = (int32_t)(to - (slot + JIT_SLOT_REL + 4));
+  codecache_patch(&j->cache, (uint8_t *)slot + JIT_SLOT_REL, &rel, sizeof rel);
+}
+
+/* Link the slot the previous block left through to jc, which runs b, if
+ * that is where the slot leads whenever it is taken: nothing ran or
+ * changed since it was taken, and b lies wholly on the slot's page (the
+ * slot's target is a fixed distance from its own block's start, and
+ * writes to the page unlink every slot on it). */
+static void link_exit(Cpu *c, Jit *j, const Block *b, const JitCode *jc) {
+  const uint8_t *slot = j->exit_slot;
+  j->exit_slot = NULL;
+  if (!slot || c->icount != j->exit_icount || c->eip != j->exit_eip ||
+      c->code_epoch != j->exit_epoch)
+    return;
+  uint32_t page;
+  memcpy(&page, slot + JIT_SLOT_PAGE, sizeof page);
+  if (b->page[0] != page || b->page[1] != page) return;
+  if (j->n_links == j->cap_links) {
+    uint32_t cap = j->cap_links ? 2 * j->cap_links : 4096;
+    JitLink *links = realloc(j->links, cap * sizeof *links);
+    if (!links) return;
+    j->links = links;
+    j->cap_links = cap;
+  }
+  patch_slot(j, slot, jc->code + jc->body);
+  j->links[j->n_links] = (JitLink){(uint8_t *)slot, j->page_links[page]};
+  j->page_links[page] = ++j->n_links;
+  j->linked++;
+}
+
+void jit_page_written(Cpu *c, uint32_t page) {
+  Jit *j = c->jit;
+  for (uint32_t i = j->page_links[page]; i; i = j->links[i - 1].next) {
+    const uint8_t *slot = j->links[i - 1].slot;
+    patch_slot(j, slot, slot + JIT_SLOT_REL + 4);
+    j->unlinked++;
+  }
+  j->page_links[page] = 0;
+}
+
+const uint8_t *jit_lookup(Cpu *c) {
+  Jit *j = c->jit;
+  j->lookups++;
+  if (!c->halted) {
+    uint32_t lin = c->seg[SEG_CS].base + c->eip;
+    const TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_read == (lin & ~0xFFFu)) {
+      const Block *b = blocks_find(c, (e->ppage << PAGE_SHIFT) | (lin & 0xFFF));
+      if (b && b->jit_code) {
+        const JitCode *jc = b->jit_code;
+        c->last_block = b;
+        j->jump[jit_jump_index(lin)] = (JitJump){lin, c->code_epoch, jc->code + jc->body};
+        return jc->code + jc->body;
+      }
+    }
+  }
+  j->lookup_misses++;
+  return NULL;
 }
 
 bool jit_exec(Cpu *c, const Block *cb) {
@@ -69,7 +162,11 @@ bool jit_exec(Cpu *c, const Block *cb) {
     }
     j->lockstep_skipped++;
   }
-  jit_run_code(c, jc);
+  link_exit(c, j, b, jc);
+  j->exit_slot = jit_run_code(c, jc);
+  j->exit_icount = c->icount;
+  j->exit_eip = c->eip;
+  j->exit_epoch = c->code_epoch;
   return true;
 }
 
@@ -81,6 +178,10 @@ void jit_print_stats(const Cpu *c) {
           " via handlers), %" PRIu64 " failed, %zu KiB code, %" PRIu64 " cache flushes\n",
           j->translated, j->inline_insns, j->handler_insns, j->failed, j->cache.used >> 10,
           j->cache.flushes);
+  fprintf(stderr,
+          "jit: %" PRIu64 " jumps chained, %" PRIu64 " unlinked by code writes; %" PRIu64
+          " indirect lookups, %" PRIu64 " missed\n",
+          j->linked, j->unlinked, j->lookups, j->lookup_misses);
   if (c->accel == ACCEL_LOCKSTEP)
     fprintf(stderr,
             "jit lockstep: %" PRIu64 " block runs compared, %" PRIu64

@@ -37,9 +37,11 @@
  * Registers a handler may read (insn_eip, EIP, icount) are always exact
  * when it runs, and so is everything at the block's exits. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cpu/flags.h"
+#include "mmu/physmem.h"
 #include "mmu/tlb.h"
 #include "jit/emit.h"
 #include "jit/jit.h"
@@ -61,14 +63,18 @@ static HMem greg(int r, int size) {
 
 typedef struct Tr {
   Emit e;
+  Jit *jit;
   Block *b;
   bool code32;
   uint32_t pend_eip; /* EIP advance not stored yet */
   uint32_t pend_n;   /* instructions retired, not counted yet */
   int lf_op;         /* LazyOp the record holds for sure, or -1 */
   int lf_size;
-  size_t exits[BLOCK_MAX_INSNS + 1];
+  uint32_t off;      /* offset of this instruction from the block's start */
+  size_t exits[BLOCK_MAX_INSNS + 16]; /* jumps to exit (return NULL) */
   int n_exits;
+  size_t rets[4];    /* jumps to ret (return the slot in RAX) */
+  int n_rets;
   bool safe;
   uint32_t n_inline;
 } Tr;
@@ -131,6 +137,65 @@ static void call_handler(Tr *t, const Insn *in, Handler fn) {
 static void check_events(Tr *t) {
   emit_alu_mem_imm(&t->e, HA_CMP, 4, field(OFF(events)), 0);
   t->exits[t->n_exits++] = emit_jcc(&t->e, HC_NE, -1);
+}
+
+/* A way out of the block, EIP and icount stored, to the next block without
+ * the dispatcher where allowed (see jit.h). `delta` is the next EIP's
+ * distance from the block's start when it is fixed, else -1. A fixed
+ * target on the block's own page in 32-bit code gets an exit slot:
+ *   cmp dword [rbx+events], 0 ; jne exit
+ *   mov rax, [rbx+icount] ; cmp rax, [rbx+icount_stop] ; jae exit
+ *   slot: jmp slot+5 ; lea rax, [rip+slot] ; jmp ret ; dd page
+ * any other a lookup in the jump cache, after the same two checks:
+ *   mov eax, [rbx+eip] ; add eax, [rbx+seg[CS].base]     ; linear EIP
+ *   mov edx, eax ; shr edx, BITS ; xor edx, eax ; and edx, 2^BITS-1
+ *   shl edx, 4 ; mov rcx, <jump cache>
+ *   cmp eax, [rcx+rdx] ; jne miss
+ *   mov eax, [rbx+code_epoch] ; cmp eax, [rcx+rdx+4] ; jne miss
+ *   mov rax, [rcx+rdx+8] ; jmp rax
+ * miss:
+ *   mov rdi, rbx ; mov rax, jit_lookup ; call rax
+ *   test rax, rax ; je exit ; jmp rax */
+static void emit_continue(Tr *t, long delta) {
+  Emit *e = &t->e;
+  const Block *b = t->b;
+  check_events(t);
+  emit_load(e, 8, H_RAX, field(OFF(icount)));
+  emit_alu_load(e, HA_CMP, 8, H_RAX, field(OFF(icount_stop)));
+  t->exits[t->n_exits++] = emit_jcc(e, HC_AE, -1);
+  long at = (long)(b->phys & (PAGE_SIZE - 1)) + delta;
+  if (t->code32 && delta >= 0 && at < PAGE_SIZE && b->page[0] == b->page[1]) {
+    size_t slot = emit_size(e);
+    emit_jmp(e, (long)slot + 5);
+    emit_lea_rip(e, H_RAX, slot);
+    t->rets[t->n_rets++] = emit_jmp(e, -1);
+    emit_u32(e, b->page[0]);
+  } else {
+    _Static_assert(sizeof(JitJump) == 16, "the lookup scales the index by 16");
+    emit_load(e, 4, H_RAX, field(OFF(eip)));
+    emit_alu_load(e, HA_ADD, 4, H_RAX, field(OFF(seg[SEG_CS].base)));
+    emit_mov_reg(e, 4, H_RDX, H_RAX);
+    emit_shift_imm(e, HS_SHR, 4, H_RDX, JIT_JUMP_BITS);
+    emit_alu_reg(e, HA_XOR, 4, H_RDX, H_RAX);
+    emit_alu_imm(e, HA_AND, 4, H_RDX, (1u << JIT_JUMP_BITS) - 1);
+    emit_shift_imm(e, HS_SHL, 4, H_RDX, 4);
+    emit_mov_imm64(e, H_RCX, (uint64_t)(uintptr_t)t->jit->jump);
+    emit_alu_load(e, HA_CMP, 4, H_RAX, hmem_idx(H_RCX, H_RDX, 0, 0));
+    size_t miss1 = emit_jcc(e, HC_NE, -1);
+    emit_load(e, 4, H_RAX, field(OFF(code_epoch)));
+    emit_alu_load(e, HA_CMP, 4, H_RAX, hmem_idx(H_RCX, H_RDX, 0, 4));
+    size_t miss2 = emit_jcc(e, HC_NE, -1);
+    emit_load(e, 8, H_RAX, hmem_idx(H_RCX, H_RDX, 0, 8));
+    emit_jmp_reg(e, H_RAX);
+    emit_patch_rel32(e, miss1, emit_size(e));
+    emit_patch_rel32(e, miss2, emit_size(e));
+    emit_mov_reg(e, 8, H_RDI, H_RBX);
+    emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)jit_lookup);
+    emit_call_reg(e, H_RAX);
+    emit_test_reg(e, 8, H_RAX, H_RAX);
+    t->exits[t->n_exits++] = emit_jcc(e, HC_E, -1);
+    emit_jmp_reg(e, H_RAX);
+  }
 }
 
 /* ------------------------------------------------------------------------
@@ -339,20 +404,24 @@ static bool host_flags(Tr *t, int cc) {
 /* Jcc (known record) and JMP rel, the block's last instruction. After
  * begin_insn() (EIP is past the instruction, insn_eip set):
  *   <host_flags>                   ; Jcc only
- *   j!cc done                      ; Jcc only
+ *   j!cc not_taken                 ; Jcc only
  *   mov  eax, [rbx+eip]
  *   add  eax, imm
  *   movzx eax, ax                  ; (16-bit operand size)
  *   cmp  eax, [rbx+seg[CS].limit]
  *   ja   slow
  *   mov  [rbx+eip], eax
- *   jmp  done
+ *   add  qword [rbx+icount], 1
+ *   <emit_continue: the target>    ; (16-bit code: jmp exit)
  * slow:                            ; beyond the CS limit: the handler
  *   mov rdi, rbx ; mov rsi, in ; mov rax, fn ; call rax   ; raises #GP(0)
- * done:
- *   add  qword [rbx+icount], 1 */
+ *   add  qword [rbx+icount], 1 ; jmp exit
+ * not_taken:
+ *   add  qword [rbx+icount], 1
+ *   <emit_continue: the next instruction> */
 static bool inline_branch(Tr *t, const Insn *in, bool cond) {
   Tr save = *t;
+  Emit *e = &t->e;
   begin_insn(t, in);
   size_t skip = 0;
   if (cond) {
@@ -360,21 +429,59 @@ static bool inline_branch(Tr *t, const Insn *in, bool cond) {
       *t = save; /* not emitted: the caller emits a handler call */
       return false;
     }
-    skip = emit_jcc(&t->e, in->aux ^ 1, -1);
+    skip = emit_jcc(e, in->aux ^ 1, -1);
   }
-  emit_load(&t->e, 4, H_RAX, field(OFF(eip)));
-  emit_alu_imm(&t->e, HA_ADD, 4, H_RAX, in->imm);
-  if (in->size == 2) emit_movzx_reg(&t->e, 2, H_RAX, H_RAX);
-  emit_alu_load(&t->e, HA_CMP, 4, H_RAX, field(OFF(seg[SEG_CS].limit)));
-  size_t slow = emit_jcc(&t->e, HC_A, -1);
-  emit_store(&t->e, 4, field(OFF(eip)), H_RAX);
-  size_t done = emit_jmp(&t->e, -1);
-  emit_patch_rel32(&t->e, slow, emit_size(&t->e));
-  call_handler(t, in, in->fn);
-  emit_patch_rel32(&t->e, done, emit_size(&t->e));
-  if (cond) emit_patch_rel32(&t->e, skip, emit_size(&t->e));
+  emit_load(e, 4, H_RAX, field(OFF(eip)));
+  emit_alu_imm(e, HA_ADD, 4, H_RAX, in->imm);
+  if (in->size == 2) emit_movzx_reg(e, 2, H_RAX, H_RAX);
+  emit_alu_load(e, HA_CMP, 4, H_RAX, field(OFF(seg[SEG_CS].limit)));
+  size_t slow = emit_jcc(e, HC_A, -1);
+  emit_store(e, 4, field(OFF(eip)), H_RAX);
+  long next = (long)t->off + in->len;
   t->pend_n = 1;
+  flush_count(t);
+  emit_continue(t, in->size == 4 ? next + (int32_t)in->imm : -1);
+  emit_patch_rel32(e, slow, emit_size(e));
+  call_handler(t, in, in->fn);
+  t->pend_n = 1;
+  flush_count(t);
+  t->exits[t->n_exits++] = emit_jmp(e, -1);
+  if (cond) {
+    emit_patch_rel32(e, skip, emit_size(e));
+    t->pend_n = 1;
+    flush_count(t);
+    emit_continue(t, next);
+  }
   return true;
+}
+
+/* The exits after the block's last instruction when it is not an inline
+ * branch (EIP and icount are stored): a Jcc/LOOP left to its handler
+ * compares the new EIP with its target,
+ *   mov eax, [rbx+insn_eip] ; add eax, len+imm ; cmp eax, [rbx+eip] ; jne next
+ *   <emit_continue: the target>
+ * next:
+ *   <emit_continue: the next instruction>
+ * CALL rel continues at its target, an instruction that does not transfer
+ * control (the block ended at its size cap or page end) at the next one,
+ * anything else (RET, JMP r/m, far transfers, INT, IRET...) where EIP says. */
+static void emit_block_end(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  long next = (long)t->off + in->len;
+  bool rel32 = in->size == 4 && t->code32;
+  if ((in->fn == jcc || in->fn == loop_jcxz) && rel32) {
+    emit_load(e, 4, H_RAX, field(OFF(insn_eip)));
+    emit_alu_imm(e, HA_ADD, 4, H_RAX, in->len + in->imm);
+    emit_alu_load(e, HA_CMP, 4, H_RAX, field(OFF(eip)));
+    size_t not_taken = emit_jcc(e, HC_NE, -1);
+    emit_continue(t, next + (int32_t)in->imm);
+    emit_patch_rel32(e, not_taken, emit_size(e));
+    emit_continue(t, next);
+  } else if ((in->fn == call_rel || in->fn == jmp_rel) && rel32) {
+    emit_continue(t, next + (int32_t)in->imm);
+  } else {
+    emit_continue(t, in->dflags & D_END ? -1 : next);
+  }
 }
 
 /* MOV between memory and a register or an immediate (mov_GE, mov_EG,
@@ -671,13 +778,14 @@ static bool try_inline(Tr *t, const Insn *in, bool last) {
 
 JitCode *jit_translate(Cpu *c, Block *b) {
   Jit *j = c->jit;
-  Tr t = {.b = b, .code32 = b->mode & 1, .lf_op = -1, .safe = true};
+  Tr t = {.jit = j, .b = b, .code32 = b->mode & 1, .lf_op = -1, .safe = true};
   JitCode hdr = {0};
   emit_init(&t.e, j->scratch + sizeof hdr, sizeof j->scratch - sizeof hdr);
   /* push rbx ; mov rbx, rdi */
   emit_push(&t.e, H_RBX);
   emit_mov_reg(&t.e, 8, H_RBX, H_RDI);
-  for (uint32_t i = 0; i < b->n; i++) {
+  hdr.body = (uint32_t)emit_size(&t.e);
+  for (uint32_t i = 0; i < b->n; i++, t.off += b->insn[i - 1].len) {
     const Insn *in = &b->insn[i];
     bool last = i + 1 == b->n;
     bool branch = in->fn == jcc || in->fn == jmp_rel;
@@ -685,6 +793,11 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       t.pend_eip += in->len;
       t.pend_n++;
       t.n_inline++;
+      if (last) {
+        flush_eip(&t);
+        flush_count(&t);
+        emit_block_end(&t, in);
+      }
       continue;
     }
     if (branch && last && try_inline(&t, in, last)) {
@@ -709,16 +822,16 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       t.lf_size = in->size;
     }
     t.pend_n = 1;
-    if (!last) {
-      flush_count(&t);
-      check_events(&t);
-    }
+    flush_count(&t);
+    if (last) emit_block_end(&t, in);
+    else check_events(&t);
   }
-  flush_eip(&t);
-  flush_count(&t);
-  /* exit: pop rbx ; ret */
+  /* exit: xor eax, eax ; ret: pop rbx ; ret */
   size_t exit = emit_size(&t.e);
   for (int i = 0; i < t.n_exits; i++) emit_patch_rel32(&t.e, t.exits[i], exit);
+  emit_alu_reg(&t.e, HA_XOR, 4, H_RAX, H_RAX);
+  size_t ret = emit_size(&t.e);
+  for (int i = 0; i < t.n_rets; i++) emit_patch_rel32(&t.e, t.rets[i], ret);
   emit_pop(&t.e, H_RBX);
   emit_ret(&t.e);
   if (t.e.overflow) {
@@ -731,17 +844,18 @@ JitCode *jit_translate(Cpu *c, Block *b) {
   memcpy(j->scratch, &hdr, sizeof hdr);
   JitCode *jc = codecache_commit(&j->cache, j->scratch, sizeof hdr + hdr.size);
   if (!jc) {
-    /* Full: start again empty. Every Block holding a pointer into the
-     * cache goes too (the block cache is flushed), b included; it stays
-     * readable until the next block is decoded, so the caller may still
-     * interpret it. */
-    codecache_reset(&j->cache);
-    blocks_flush(c->blocks);
+    /* Full: start again empty. b goes too (the block cache is flushed); it
+     * stays readable until the next block is decoded, so the caller may
+     * still interpret it. */
+    jit_flush(c);
     return NULL;
   }
   j->translated++;
   j->inline_insns += t.n_inline;
   j->handler_insns += b->n - t.n_inline;
   b->jit_code = jc;
+  if (j->perf_map)
+    fprintf(j->perf_map, "%lx %x guest_%08x\n", (unsigned long)(uintptr_t)jc->code, hdr.size,
+            c->seg[SEG_CS].base + c->eip);
   return jc;
 }
