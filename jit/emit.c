@@ -185,7 +185,7 @@ void emit_dec_reg(Emit *e, int size, int reg) {
 /* setcc r8: 0F 90+cc /0 */
 void emit_setcc(Emit *e, int cc, int reg) { rm_insn(e, 4, OP_0F | BYTE_RM, (uint8_t)(0x90 + cc), 0, R(reg)); }
 
-/* shl/shr r, imm8: C1 /4 ib, C1 /5 ib */
+/* shl/shr/sar r, imm8: C1 /4 ib, C1 /5 ib, C1 /7 ib */
 void emit_shift_imm(Emit *e, int op, int size, int reg, uint8_t count) {
   rm_insn(e, size, size == 1 ? BYTE_RM : 0, size == 1 ? 0xC0 : 0xC1, op, R(reg));
   emit_byte(e, count);

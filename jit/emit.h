@@ -88,8 +88,8 @@ void emit_inc_reg(Emit *e, int size, int reg);
 void emit_dec_reg(Emit *e, int size, int reg);
 /* setcc r8              (0F 90+cc /0) */
 void emit_setcc(Emit *e, int cc, int reg);
-/* shl r, imm8 / shr r, imm8   (C1 /4 ib, C1 /5 ib; bytes C0) */
-enum { HS_SHL = 4, HS_SHR = 5 };
+/* shl/shr/sar r, imm8  (C1 /4 ib, C1 /5 ib, C1 /7 ib; bytes C0) */
+enum { HS_SHL = 4, HS_SHR = 5, HS_SAR = 7 };
 void emit_shift_imm(Emit *e, int op, int size, int reg, uint8_t count);
 /* lea r, [m]            (8D /r; size 4 or 8) */
 void emit_lea(Emit *e, int size, int reg, HMem m);

@@ -54,6 +54,10 @@ _Static_assert(offsetof(LazyFlags, op) == 12 && offsetof(LazyFlags, size) == 13 
 
 static HMem field(int32_t off) { return hmem(H_RBX, off); }
 
+/* The handler opcodes.def names for an instruction, which the translator
+ * recognises. */
+static Handler handler_of(const Insn *in) { return in->fn; }
+
 /* The guest register r of size bytes inside the Cpu (AH..BH are byte 1 of
  * EAX..EBX). */
 static HMem greg(int r, int size) {
@@ -70,6 +74,7 @@ typedef struct Tr {
   uint32_t pend_n;   /* instructions retired, not counted yet */
   int lf_op;         /* LazyOp the record holds for sure, or -1 */
   int lf_size;
+  bool flags_live;   /* something may read the flags this instruction sets */
   uint32_t off;      /* offset of this instruction from the block's start */
   size_t exits[BLOCK_MAX_INSNS + 16]; /* jumps to exit (return NULL) */
   int n_exits;
@@ -204,7 +209,7 @@ static void emit_continue(Tr *t, long delta) {
  * flags_cf() and the inline Jcc below assume). */
 
 enum { F_EG, F_GE, F_AI, F_EI };
-enum { G_ADD, G_OR, G_ADC, G_SBB, G_AND, G_SUB, G_XOR, G_CMP };
+enum { G_ADD, G_OR, G_ADC, G_SBB, G_AND, G_SUB, G_XOR, G_CMP, G_TEST };
 
 static const struct AluForm {
   Handler fn;
@@ -227,19 +232,19 @@ static int lazy_of(int op) {
   switch (op) {
   case G_ADD: return LF_ADD;
   case G_SUB: case G_CMP: return LF_SUB;
-  case G_OR: case G_AND: case G_XOR: return LF_LOGIC;
+  case G_OR: case G_AND: case G_XOR: case G_TEST: return LF_LOGIC;
   default: return -1; /* ADC/SBB: not tracked */
   }
 }
 
 /* The record a handler leaves, or -1. */
 static int lf_after_handler(const Insn *in) {
-  const struct AluForm *f = alu_form(in->fn);
+  const struct AluForm *f = alu_form(handler_of(in));
   if (f) return lazy_of(f->op);
-  if (in->fn == inc_r || in->fn == inc_E) return LF_INC;
-  if (in->fn == dec_r || in->fn == dec_E) return LF_DEC;
-  if (in->fn == neg_E) return LF_SUB; /* 0 - a, a masked */
-  if (in->fn == test_EG || in->fn == test_AI || in->fn == test_EI) return LF_LOGIC;
+  if (handler_of(in) == inc_r || handler_of(in) == inc_E) return LF_INC;
+  if (handler_of(in) == dec_r || handler_of(in) == dec_E) return LF_DEC;
+  if (handler_of(in) == neg_E) return LF_SUB; /* 0 - a, a masked */
+  if (handler_of(in) == test_EG || handler_of(in) == test_AI || handler_of(in) == test_EI) return LF_LOGIC;
   return -1;
 }
 
@@ -254,12 +259,12 @@ static bool register_only(const Insn *in) {
                                  test_EG, test_EI, shift_E, shld, shrd, bsf, bsr, movzx, movsx,
                                  setcc, cmov, imul_GE, imul_GEI, mul_E, imul_E, div_E, idiv_E};
   for (size_t i = 0; i < sizeof any_form / sizeof any_form[0]; i++)
-    if (in->fn == any_form[i]) return true;
-  const struct AluForm *f = alu_form(in->fn);
+    if (handler_of(in) == any_form[i]) return true;
+  const struct AluForm *f = alu_form(handler_of(in));
   if (f && (f->form == F_AI || in->mod == 3)) return true;
   if (in->mod == 3 && (in->dflags & D_M))
     for (size_t i = 0; i < sizeof mod3 / sizeof mod3[0]; i++)
-      if (in->fn == mod3[i]) return true;
+      if (handler_of(in) == mod3[i]) return true;
   return false;
 }
 
@@ -298,31 +303,93 @@ static void load_opnd(Tr *t, int host, AluOpnd o, int size) {
   else emit_movzx_load(&t->e, size, host, hmem(H_RCX, 0));
 }
 
-/* ADD/OR/AND/SUB/XOR/CMP, a = a op b (ops_alu.c's alu()), a a register
- * or memory, b a register, memory or an immediate:
+/* ADD/OR/AND/SUB/XOR/CMP/TEST, a = a op b (ops_alu.c's alu()), a a
+ * register or memory, b a register, memory or an immediate:
  *   <load a into eax> ; mov [rbx+lf.a], eax
  *   <load b into edx> ; mov [rbx+lf.b], edx
  *   op   eax, edx
  *   movzx eax, al|ax            ; (ADD/SUB below 32 bits: r & mask)
  *   mov  [rbx+lf.res], eax
  *   mov  dword [rbx+lf.op], LF_x | size<<8
- *   mov  <a>, al|ax|eax         ; (not CMP)
- */
+ *   mov  <a>, al|ax|eax         ; (not CMP/TEST)
+ * When the flags are dead (see flags_live_after) the lazy-flags record is
+ * not written, and CMP/TEST emit nothing at all. */
 static void inline_alu(Tr *t, int op, int size, AluOpnd a, AluOpnd b) {
   static const int host_op[] = {[G_ADD] = HA_ADD, [G_OR] = HA_OR, [G_AND] = HA_AND,
-                                [G_SUB] = HA_SUB, [G_XOR] = HA_XOR, [G_CMP] = HA_SUB};
+                                [G_SUB] = HA_SUB, [G_XOR] = HA_XOR, [G_CMP] = HA_SUB,
+                                [G_TEST] = HA_AND};
+  bool writes = op != G_CMP && op != G_TEST;
+  if (!t->flags_live && !writes) return;
   load_opnd(t, H_RAX, a, size);
-  emit_store(&t->e, 4, field(OFF(lf.a)), H_RAX);
+  if (t->flags_live) emit_store(&t->e, 4, field(OFF(lf.a)), H_RAX);
   load_opnd(t, H_RDX, b, size);
-  emit_store(&t->e, 4, field(OFF(lf.b)), H_RDX);
+  if (t->flags_live) emit_store(&t->e, 4, field(OFF(lf.b)), H_RDX);
   emit_alu_reg(&t->e, host_op[op], 4, H_RAX, H_RDX);
-  if (size < 4 && (op == G_ADD || op == G_SUB || op == G_CMP))
-    emit_movzx_reg(&t->e, size, H_RAX, H_RAX);
-  emit_store(&t->e, 4, field(OFF(lf.res)), H_RAX);
-  set_lf_op(t, lazy_of(op), size);
-  if (op == G_CMP) return;
+  if (t->flags_live) {
+    if (size < 4 && (op == G_ADD || op == G_SUB || op == G_CMP))
+      emit_movzx_reg(&t->e, size, H_RAX, H_RAX);
+    emit_store(&t->e, 4, field(OFF(lf.res)), H_RAX);
+    set_lf_op(t, lazy_of(op), size);
+  } else {
+    t->lf_op = -1;
+  }
+  if (!writes) return;
   if (a.kind == O_MEM) emit_store(&t->e, size, hmem(H_RCX, 0), H_RAX);
   else emit_store(&t->e, size, greg(a.reg, size), H_RAX);
+}
+
+/* SHL/SHR/SAR of a register by a constant count n (1..31 after masking),
+ * as ops_shift.c does, record LF_SHL/SHR/SAR with a = the operand, b = n:
+ *   movzx|mov eax, [rbx+r]
+ *   mov  [rbx+lf.a], eax ; mov dword [rbx+lf.b], n
+ *   movsx eax, byte|word [rbx+r]       ; (SAR below 32 bits)
+ *   shl|shr|sar eax, n
+ *   movzx eax, al|ax                   ; (below 32 bits)
+ *   mov  [rbx+lf.res], eax ; mov dword [rbx+lf.op], LF_x | size<<8
+ *   mov  [rbx+r], al|ax|eax
+ * (the record's stores only while the flags are live). */
+enum { SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7 };
+
+static int shift_count_imm(const Insn *in) {
+  if (in->op == 0xD0 || in->op == 0xD1) return 1;
+  if (in->op == 0xC0 || in->op == 0xC1) return (int)(in->imm & 0x1F);
+  return -1; /* by CL */
+}
+
+static bool is_reg_shift(const Insn *in) {
+  return handler_of(in) == shift_E && in->mod == 3 && in->aux >= SH_SHL && shift_count_imm(in) > 0;
+}
+
+static void inline_shift(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  int size = in->size, n = shift_count_imm(in);
+  bool sar = in->aux == SH_SAR;
+  load_greg(t, H_RAX, in->rm, size);
+  if (t->flags_live) {
+    emit_store(e, 4, field(OFF(lf.a)), H_RAX);
+    emit_store_imm(e, 4, field(OFF(lf.b)), (uint32_t)n);
+  }
+  if (sar && size < 4) emit_movsx_load(e, size, H_RAX, greg(in->rm, size));
+  emit_shift_imm(e, sar ? HS_SAR : in->aux == SH_SHR ? HS_SHR : HS_SHL, 4, H_RAX, (uint8_t)n);
+  if (size < 4) emit_movzx_reg(e, size, H_RAX, H_RAX);
+  if (t->flags_live) {
+    emit_store(e, 4, field(OFF(lf.res)), H_RAX);
+    set_lf_op(t, sar ? LF_SAR : in->aux == SH_SHR ? LF_SHR : LF_SHL, size);
+  } else {
+    t->lf_op = -1;
+  }
+  emit_store(e, size, greg(in->rm, size), H_RAX);
+}
+
+/* LEA r, m: the offset as mem_fast_path computes it, at the operand size:
+ *   mov ecx, [rbx+r(base)] ; mov edx, [rbx+r(index)] ; lea ecx, [rcx+rdx*s+disp]
+ *   movzx ecx, cx                      ; (16-bit addressing)
+ *   mov  [rbx+r(reg)], cx|ecx */
+static void emit_offset(Tr *t, const Insn *in);
+
+static void inline_lea(Tr *t, const Insn *in) {
+  emit_offset(t, in);
+  emit_store(&t->e, in->size, greg(in->reg, in->size), H_RCX);
 }
 
 /* INC/DEC r, when the record's kind is known here so CF (kept by INC/DEC)
@@ -469,7 +536,7 @@ static void emit_block_end(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   long next = (long)t->off + in->len;
   bool rel32 = in->size == 4 && t->code32;
-  if ((in->fn == jcc || in->fn == loop_jcxz) && rel32) {
+  if ((handler_of(in) == jcc || handler_of(in) == loop_jcxz) && rel32) {
     emit_load(e, 4, H_RAX, field(OFF(insn_eip)));
     emit_alu_imm(e, HA_ADD, 4, H_RAX, in->len + in->imm);
     emit_alu_load(e, HA_CMP, 4, H_RAX, field(OFF(eip)));
@@ -477,7 +544,7 @@ static void emit_block_end(Tr *t, const Insn *in) {
     emit_continue(t, next + (int32_t)in->imm);
     emit_patch_rel32(e, not_taken, emit_size(e));
     emit_continue(t, next);
-  } else if ((in->fn == call_rel || in->fn == jmp_rel) && rel32) {
+  } else if ((handler_of(in) == call_rel || handler_of(in) == jmp_rel) && rel32) {
     emit_continue(t, next + (int32_t)in->imm);
   } else {
     emit_continue(t, in->dflags & D_END ? -1 : next);
@@ -512,7 +579,7 @@ static void emit_block_end(Tr *t, const Insn *in) {
 _Static_assert(sizeof(TlbEntry) == 24, "translate.c indexes the TLB as 3 * 8 bytes");
 
 static bool is_mem_mov(const Insn *in) {
-  return (in->fn == mov_GE || in->fn == mov_EG || in->fn == mov_EI) && in->mod != 3 && !in->lock;
+  return (handler_of(in) == mov_GE || handler_of(in) == mov_EG || handler_of(in) == mov_EI) && in->mod != 3 && !in->lock;
 }
 
 /* The memory operand's host address in RCX, or a jump to one of the
@@ -523,6 +590,12 @@ static bool is_mem_mov(const Insn *in) {
 static int offset_fast_path(Tr *t, int segment, int size, int acc, size_t *slow);
 
 static int mem_fast_path(Tr *t, const Insn *in, int size, int acc, size_t *slow) {
+  emit_offset(t, in);
+  return offset_fast_path(t, in->seg, size, acc, slow);
+}
+
+/* ECX = the memory operand's offset (see mem_fast_path). */
+static void emit_offset(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   if (in->base != REG_ZERO) emit_load(e, 4, H_RCX, greg(in->base, 4));
   else emit_mov_imm32(e, H_RCX, 0);
@@ -533,7 +606,6 @@ static int mem_fast_path(Tr *t, const Insn *in, int size, int acc, size_t *slow)
     emit_lea(e, 4, H_RCX, hmem(H_RCX, (int32_t)in->disp));
   }
   if (!in->a32) emit_movzx_reg(e, 2, H_RCX, H_RCX);
-  return offset_fast_path(t, in->seg, size, acc, slow);
 }
 
 /* The same from an offset already in ECX, in segment `segment`. */
@@ -583,14 +655,14 @@ static void mem_slow_path(Tr *t, const Insn *in, const size_t *slow, int n) {
 static void inline_mem_mov(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   int size = in->size;
-  bool load = in->fn == mov_GE;
+  bool load = handler_of(in) == mov_GE;
   size_t slow[MEM_SLOW_JUMPS];
   begin_insn(t, in);
   int n = mem_fast_path(t, in, size, load ? SEG_OK_R : SEG_OK_W, slow);
   if (load) {
     emit_load(e, size, H_RAX, hmem(H_RCX, 0));
     emit_store(e, size, greg(in->reg, size), H_RAX);
-  } else if (in->fn == mov_EG) {
+  } else if (handler_of(in) == mov_EG) {
     emit_load(e, size, H_RAX, greg(in->reg, size));
     emit_store(e, size, hmem(H_RCX, 0), H_RAX);
   } else {
@@ -604,12 +676,12 @@ static void inline_mem_mov(Tr *t, const Insn *in) {
  * both paths (the handler leaves the same kind), unless the handler
  * faulted, which leaves the block. */
 static bool is_mem_alu(const Insn *in) {
-  const struct AluForm *f = alu_form(in->fn);
+  const struct AluForm *f = alu_form(handler_of(in));
   return f && in->mod != 3 && f->form != F_AI && lazy_of(f->op) >= 0 && !in->lock;
 }
 
 static void inline_mem_alu(Tr *t, const Insn *in) {
-  const struct AluForm *f = alu_form(in->fn);
+  const struct AluForm *f = alu_form(handler_of(in));
   int size = in->size;
   bool writes = f->op != G_CMP && f->form != F_GE;
   size_t slow[MEM_SLOW_JUMPS];
@@ -620,7 +692,7 @@ static void inline_mem_alu(Tr *t, const Insn *in) {
   if (f->form == F_GE) inline_alu(t, f->op, size, reg, mem);
   else inline_alu(t, f->op, size, mem, f->form == F_EG ? reg : imm);
   mem_slow_path(t, in, slow, n);
-  t->lf_op = lazy_of(f->op);
+  t->lf_op = t->flags_live ? lazy_of(f->op) : -1;
   t->lf_size = size;
 }
 
@@ -648,12 +720,12 @@ static int stack_fast_path(Tr *t, bool push, size_t *slow) {
 }
 
 static bool is_stack_op(const Tr *t, const Insn *in) {
-  return t->code32 && in->size == 4 && (in->fn == push_r || in->fn == pop_r);
+  return t->code32 && in->size == 4 && (handler_of(in) == push_r || handler_of(in) == pop_r);
 }
 
 static void inline_stack_op(Tr *t, const Insn *in) {
   Emit *e = &t->e;
-  bool push = in->fn == push_r;
+  bool push = handler_of(in) == push_r;
   size_t slow[1 + MEM_SLOW_JUMPS];
   begin_insn(t, in);
   int n = stack_fast_path(t, push, slow);
@@ -675,13 +747,13 @@ static void inline_stack_op(Tr *t, const Insn *in) {
  *   movzx|movsx eax, byte|word [rbx+r(src)] | [rcx]
  *   mov  [rbx+r(dst)], ax|eax */
 static void widen(Tr *t, const Insn *in, HMem src) {
-  if (in->fn == movzx) emit_movzx_load(&t->e, in->aux, H_RAX, src);
+  if (handler_of(in) == movzx) emit_movzx_load(&t->e, in->aux, H_RAX, src);
   else emit_movsx_load(&t->e, in->aux, H_RAX, src);
   emit_store(&t->e, in->size, greg(in->reg, in->size), H_RAX);
 }
 
 static bool is_mem_widen(const Insn *in) {
-  return (in->fn == movzx || in->fn == movsx) && in->mod != 3 && !in->lock;
+  return (handler_of(in) == movzx || handler_of(in) == movsx) && in->mod != 3 && !in->lock;
 }
 
 static void inline_mem_widen(Tr *t, const Insn *in) {
@@ -705,12 +777,12 @@ static void inline_mem_widen(Tr *t, const Insn *in) {
  *   add  dword [rbx+r(ESP)], 4                                         (RET)
  *   mov  [rbx+eip], edx */
 static bool is_call_ret(const Tr *t, const Insn *in) {
-  return t->code32 && in->size == 4 && (in->fn == call_rel || (in->fn == ret_near && in->op == 0xC3));
+  return t->code32 && in->size == 4 && (handler_of(in) == call_rel || (handler_of(in) == ret_near && in->op == 0xC3));
 }
 
 static void inline_call_ret(Tr *t, const Insn *in) {
   Emit *e = &t->e;
-  bool call = in->fn == call_rel;
+  bool call = handler_of(in) == call_rel;
   size_t slow[2 + MEM_SLOW_JUMPS];
   begin_insn(t, in);
   int n = stack_fast_path(t, call, slow);
@@ -733,9 +805,41 @@ static void inline_call_ret(Tr *t, const Insn *in) {
   mem_slow_path(t, in, slow, n);
 }
 
+/* What an instruction does to the lazy-flags record, for the liveness of
+ * flags: FX_SET for the inline forms that overwrite the whole record and
+ * cannot fault, FX_NONE for inline forms that neither read nor write it
+ * and cannot fault, FX_USE for everything else (it may read the flags, or
+ * fault or leave the block, where the flags must be exact). */
+enum { FX_USE, FX_NONE, FX_SET };
+
+static int flags_effect(const Insn *in) {
+  Handler fn = handler_of(in);
+  if (in->lock) return FX_USE;
+  const struct AluForm *f = alu_form(fn);
+  if (f && f->op != G_ADC && f->op != G_SBB && (in->mod == 3 || f->form == F_AI)) return FX_SET;
+  if (((fn == test_EG || fn == test_EI) && in->mod == 3) || fn == test_AI) return FX_SET;
+  if (is_reg_shift(in)) return FX_SET;
+  if (fn == mov_rI || fn == nop || (fn == lea && in->mod != 3)) return FX_NONE;
+  if ((fn == mov_EG || fn == mov_GE || fn == mov_EI || fn == movzx || fn == movsx) && in->mod == 3)
+    return FX_NONE;
+  return FX_USE;
+}
+
+/* live[i]: whether the flags instruction i sets may be read (at the end of
+ * the block they always may). */
+static void flags_live_after(const Block *b, bool *live) {
+  bool l = true;
+  for (int i = (int)b->n - 1; i >= 0; i--) {
+    live[i] = l;
+    int fx = flags_effect(&b->insn[i]);
+    if (fx == FX_SET) l = false;
+    else if (fx == FX_USE) l = true;
+  }
+}
+
 /* Try the inline forms; false: emit a handler call. */
 static bool try_inline(Tr *t, const Insn *in, bool last) {
-  Handler fn = in->fn;
+  Handler fn = handler_of(in);
   if (in->lock) return false;
   if (fn == mov_rI) {
     /* mov byte|word|dword [rbx+r], imm */
@@ -769,6 +873,26 @@ static bool try_inline(Tr *t, const Insn *in, bool last) {
     case F_EI: inline_alu(t, f->op, in->size, rm, imm); return true;
     }
   }
+  if ((fn == test_EG || fn == test_EI) && in->mod == 3) {
+    AluOpnd rm = {O_REG, in->rm, 0};
+    AluOpnd b = fn == test_EG ? (AluOpnd){O_REG, in->reg, 0}
+                              : (AluOpnd){O_IMM, 0, in->imm & size_mask(in->size)};
+    inline_alu(t, G_TEST, in->size, rm, b);
+    return true;
+  }
+  if (fn == test_AI) {
+    inline_alu(t, G_TEST, in->size, (AluOpnd){O_REG, EAX, 0},
+               (AluOpnd){O_IMM, 0, in->imm & size_mask(in->size)});
+    return true;
+  }
+  if (is_reg_shift(in)) {
+    inline_shift(t, in);
+    return true;
+  }
+  if (fn == lea && in->mod != 3) {
+    inline_lea(t, in);
+    return true;
+  }
   if (fn == inc_r || fn == dec_r) return inline_incdec(t, in, fn == dec_r);
   if (last && fn == jcc) return inline_branch(t, in, true);
   if (last && fn == jmp_rel) return inline_branch(t, in, false);
@@ -785,10 +909,13 @@ JitCode *jit_translate(Cpu *c, Block *b) {
   emit_push(&t.e, H_RBX);
   emit_mov_reg(&t.e, 8, H_RBX, H_RDI);
   hdr.body = (uint32_t)emit_size(&t.e);
+  bool live[BLOCK_MAX_INSNS];
+  flags_live_after(b, live);
   for (uint32_t i = 0; i < b->n; i++, t.off += b->insn[i - 1].len) {
     const Insn *in = &b->insn[i];
+    t.flags_live = live[i];
     bool last = i + 1 == b->n;
-    bool branch = in->fn == jcc || in->fn == jmp_rel;
+    bool branch = handler_of(in) == jcc || handler_of(in) == jmp_rel;
     if (!branch && try_inline(&t, in, last)) {
       t.pend_eip += in->len;
       t.pend_n++;
