@@ -448,6 +448,7 @@ int main(int argc, char **argv) {
   } else if (jit_enable(m->cpu, accel, jit_cache) != 0) {
     fprintf(stderr, "holo86: cannot enable the JIT; interpreting\n");
   }
+  if (stats && m->cpu->jit) m->cpu->jit->counting = true;
   if (perf_map && m->cpu->jit && jit_open_perf_map(m->cpu->jit) != 0)
     fprintf(stderr, "holo86: --perf-map: cannot write /tmp/perf-%d.map\n", (int)getpid());
   Multiboot *mb = NULL;

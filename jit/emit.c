@@ -191,6 +191,20 @@ void emit_shift_imm(Emit *e, int op, int size, int reg, uint8_t count) {
   emit_byte(e, count);
 }
 
+/* shl/shr/sar r, cl: D3 /4, /5, /7 */
+void emit_shift_cl(Emit *e, int op, int size, int reg) {
+  rm_insn(e, size, size == 1 ? BYTE_RM : 0, size == 1 ? 0xD2 : 0xD3, op, R(reg));
+}
+
+/* imul r32, [m]: 0F AF /r */
+void emit_imul_load(Emit *e, int reg, HMem m) { rm_insn(e, 4, OP_0F, 0xAF, reg, M(m)); }
+
+/* imul r32, [m], imm32: 69 /r id */
+void emit_imul_imm(Emit *e, int reg, HMem m, uint32_t imm) {
+  rm_insn(e, 4, 0, 0x69, reg, M(m));
+  emit_u32(e, imm);
+}
+
 /* lea r, [m]: 8D /r (REX.W for a 64-bit result) */
 void emit_lea(Emit *e, int size, int reg, HMem m) { rm_insn(e, size, 0, 0x8D, reg, M(m)); }
 

@@ -81,6 +81,12 @@ void emit_alu_store(Emit *e, int op, int size, HMem m, int reg);
 void emit_alu_imm(Emit *e, int op, int size, int reg, uint32_t imm);
 /* op [m], imm           (the same with a memory operand) */
 void emit_alu_mem_imm(Emit *e, int op, int size, HMem m, uint32_t imm);
+/* imul r32, [m]         (0F AF /r) */
+void emit_imul_load(Emit *e, int reg, HMem m);
+/* imul r32, [m], imm32  (69 /r id) */
+void emit_imul_imm(Emit *e, int reg, HMem m, uint32_t imm);
+/* shl/shr/sar r, cl     (D3 /4, /5, /7; bytes D2) */
+void emit_shift_cl(Emit *e, int op, int size, int reg);
 /* test dst, src         (85 /r, bytes 84 /r) */
 void emit_test_reg(Emit *e, int size, int dst, int src);
 /* inc r / dec r         (FF /0, FF /1; bytes FE /0, FE /1) */

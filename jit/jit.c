@@ -170,6 +170,46 @@ bool jit_exec(Cpu *c, const Block *cb) {
   return true;
 }
 
+/* The name opcodes.def gives a handler. */
+static const char *handler_name(Handler fn) {
+  static const struct {
+    Handler fn;
+    const char *name;
+  } names[] = {
+#define OP(opcode, sel, shape, imm, handler, aux) {handler, #handler},
+#include "cpu/opcodes.def"
+#undef OP
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (names[i].fn == fn) return names[i].name;
+  return "?";
+}
+
+/* The opcodes whose handlers translated code called most. */
+static void print_helper_calls(const Jit *j) {
+  enum { TOP = 12 };
+  int top[TOP], n = 0;
+  uint64_t total = 0;
+  for (int op = 0; op < 0x400; op++) {
+    total += j->helper_calls[op];
+    if (!j->helper_calls[op]) continue;
+    int k = n < TOP ? n++ : TOP - 1;
+    if (k == TOP - 1 && n == TOP && j->helper_calls[top[k]] >= j->helper_calls[op]) continue;
+    while (k > 0 && j->helper_calls[top[k - 1]] < j->helper_calls[op]) top[k] = top[k - 1], k--;
+    top[k] = op;
+  }
+  fprintf(stderr, "jit: %" PRIu64 " handler calls from translated code; most called:", total);
+  for (int i = 0; i < n; i++)
+    fprintf(stderr, "%s %s%02X %s %" PRIu64, i ? "," : "", top[i] >= 0x100 ? "0F " : "",
+            top[i] & 0xFF, handler_name(j->helper_fn[top[i]]), j->helper_calls[top[i]]);
+  fprintf(stderr, "\n");
+  uint64_t mem = j->mem_fast + j->mem_slow;
+  fprintf(stderr,
+          "jit: %" PRIu64 " memory accesses through the inline soft-TLB path, %.2f%% hit (%" PRIu64
+          " took the slow path)\n",
+          mem, mem ? 100.0 * (double)j->mem_fast / (double)mem : 0.0, j->mem_slow);
+}
+
 void jit_print_stats(const Cpu *c) {
   const Jit *j = c->jit;
   if (!j) return;
@@ -182,6 +222,7 @@ void jit_print_stats(const Cpu *c) {
           "jit: %" PRIu64 " jumps chained, %" PRIu64 " unlinked by code writes; %" PRIu64
           " indirect lookups, %" PRIu64 " missed\n",
           j->linked, j->unlinked, j->lookups, j->lookup_misses);
+  if (j->counting) print_helper_calls(j);
   if (c->accel == ACCEL_LOCKSTEP)
     fprintf(stderr,
             "jit lockstep: %" PRIu64 " block runs compared, %" PRIu64

@@ -102,6 +102,13 @@ typedef struct Jit {
   uint64_t translated, inline_insns, handler_insns, failed;
   uint64_t lockstep_checked, lockstep_skipped, divergences;
   uint64_t linked, unlinked, lookups, lookup_misses;
+  /* --stats: code translated while `counting` counts, at run time, its
+   * handler calls per opcode (Insn.op) and its inline memory accesses that
+   * hit the soft TLB or took the slow path. */
+  bool counting;
+  uint64_t helper_calls[0x400];
+  Handler helper_fn[0x400];
+  uint64_t mem_fast, mem_slow;
   /* The slot the last block left through, and the state it left: it is
    * linked to the next block only if nothing else ran or changed since. */
   const uint8_t *exit_slot;

@@ -130,8 +130,17 @@ static void begin_insn(Tr *t, const Insn *in) {
   flush_count(t);
 }
 
+/* --stats only:  mov rax, counter ; add qword [rax], 1 */
+static void count(Tr *t, uint64_t *counter) {
+  if (!t->jit->counting) return;
+  emit_mov_imm64(&t->e, H_RAX, (uint64_t)(uintptr_t)counter);
+  emit_alu_mem_imm(&t->e, HA_ADD, 8, hmem(H_RAX, 0), 1);
+}
+
 /*   mov rdi, rbx ; mov rsi, in ; mov rax, fn ; call rax */
 static void call_handler(Tr *t, const Insn *in, Handler fn) {
+  count(t, &t->jit->helper_calls[in->op]);
+  t->jit->helper_fn[in->op] = handler_of(in);
   emit_mov_reg(&t->e, 8, H_RDI, H_RBX);
   emit_mov_imm64(&t->e, H_RSI, (uint64_t)(uintptr_t)in);
   emit_mov_imm64(&t->e, H_RAX, (uint64_t)(uintptr_t)fn);
@@ -364,21 +373,31 @@ static void inline_shift(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   int size = in->size, n = shift_count_imm(in);
   bool sar = in->aux == SH_SAR;
+  size_t zero = 0;
+  if (n < 0) {
+    emit_load(e, 4, H_RCX, greg(ECX, 4));
+    emit_alu_imm(e, HA_AND, 4, H_RCX, 0x1F);
+    zero = emit_jcc(e, HC_E, -1);
+  }
   load_greg(t, H_RAX, in->rm, size);
   if (t->flags_live) {
     emit_store(e, 4, field(OFF(lf.a)), H_RAX);
-    emit_store_imm(e, 4, field(OFF(lf.b)), (uint32_t)n);
+    if (n < 0) emit_store(e, 4, field(OFF(lf.b)), H_RCX);
+    else emit_store_imm(e, 4, field(OFF(lf.b)), (uint32_t)n);
   }
   if (sar && size < 4) emit_movsx_load(e, size, H_RAX, greg(in->rm, size));
-  emit_shift_imm(e, sar ? HS_SAR : in->aux == SH_SHR ? HS_SHR : HS_SHL, 4, H_RAX, (uint8_t)n);
+  int op = sar ? HS_SAR : in->aux == SH_SHR ? HS_SHR : HS_SHL;
+  if (n < 0) emit_shift_cl(e, op, 4, H_RAX);
+  else emit_shift_imm(e, op, 4, H_RAX, (uint8_t)n);
   if (size < 4) emit_movzx_reg(e, size, H_RAX, H_RAX);
   if (t->flags_live) {
     emit_store(e, 4, field(OFF(lf.res)), H_RAX);
     set_lf_op(t, sar ? LF_SAR : in->aux == SH_SHR ? LF_SHR : LF_SHL, size);
-  } else {
-    t->lf_op = -1;
   }
   emit_store(e, size, greg(in->rm, size), H_RAX);
+  if (n < 0) emit_patch_rel32(e, zero, emit_size(e));
+  /* By CL the record may be the old one (count 0); dead flags: stale. */
+  if (n < 0 || !t->flags_live) t->lf_op = -1;
 }
 
 /* LEA r, m: the offset as mem_fast_path computes it, at the operand size:
@@ -392,49 +411,114 @@ static void inline_lea(Tr *t, const Insn *in) {
   emit_store(&t->e, in->size, greg(in->reg, in->size), H_RCX);
 }
 
-/* INC/DEC r, when the record's kind is known here so CF (kept by INC/DEC)
- * can be captured without flags_cf():
+/* CF of the lazy-flags record, for INC/DEC when its kind is unknown here. */
+static uint32_t record_cf(const Cpu *c) { return flags_cf(c); }
+
+/* INC/DEC keep CF: capture it into lf.carry before the record changes
+ * (not needed when the flags are dead), knowing the record's kind where
+ * possible:
  *   (LOGIC)    mov byte [rbx+lf.carry], 0
  *   (SUB)      mov ecx, [rbx+lf.a] ; cmp ecx, [rbx+lf.b] ; setb cl ; mov [rbx+lf.carry], cl
  *   (ADD)      mov ecx, [rbx+lf.res] ; cmp ecx, [rbx+lf.a] ; setb cl ; mov [rbx+lf.carry], cl
  *   (INC/DEC)  carry unchanged
- *   movzx|mov eax, [rbx+r]
- *   mov  [rbx+lf.a], eax
- *   mov  dword [rbx+lf.b], 1
- *   add|sub eax, 1
- *   movzx eax, ax               ; (16-bit)
- *   mov  [rbx+lf.res], eax
- *   mov  word [rbx+lf.op], LF_INC|LF_DEC | size<<8
- *   mov  [rbx+r], ax|eax
- */
-static bool inline_incdec(Tr *t, const Insn *in, bool dec) {
-  int size = in->size, r = in->aux;
+ *   (unknown)  mov rdi, rbx ; mov rax, record_cf ; call rax ; mov [rbx+lf.carry], al */
+static void capture_carry(Tr *t) {
+  Emit *e = &t->e;
+  if (!t->flags_live) return;
   switch (t->lf_op) {
-  case LF_LOGIC: emit_store_imm(&t->e, 1, field(OFF(lf.carry)), 0); break;
+  case LF_LOGIC: emit_store_imm(e, 1, field(OFF(lf.carry)), 0); break;
   case LF_SUB:
   case LF_ADD: {
     bool sub = t->lf_op == LF_SUB;
-    emit_load(&t->e, 4, H_RCX, field(sub ? OFF(lf.a) : OFF(lf.res)));
-    emit_alu_load(&t->e, HA_CMP, 4, H_RCX, field(sub ? OFF(lf.b) : OFF(lf.a)));
-    emit_setcc(&t->e, HC_B, H_RCX);
-    emit_store(&t->e, 1, field(OFF(lf.carry)), H_RCX);
+    emit_load(e, 4, H_RCX, field(sub ? OFF(lf.a) : OFF(lf.res)));
+    emit_alu_load(e, HA_CMP, 4, H_RCX, field(sub ? OFF(lf.b) : OFF(lf.a)));
+    emit_setcc(e, HC_B, H_RCX);
+    emit_store(e, 1, field(OFF(lf.carry)), H_RCX);
     break;
   }
   case LF_INC: case LF_DEC: break;
-  default: return false;
+  default:
+    emit_mov_reg(e, 8, H_RDI, H_RBX);
+    emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)record_cf);
+    emit_call_reg(e, H_RAX);
+    emit_store(e, 1, field(OFF(lf.carry)), H_RAX);
   }
-  load_greg(t, H_RAX, r, size);
-  emit_store(&t->e, 4, field(OFF(lf.a)), H_RAX);
-  emit_store_imm(&t->e, 4, field(OFF(lf.b)), 1);
-  emit_alu_imm(&t->e, dec ? HA_SUB : HA_ADD, 4, H_RAX, 1);
-  if (size < 4) emit_movzx_reg(&t->e, size, H_RAX, H_RAX);
-  emit_store(&t->e, 4, field(OFF(lf.res)), H_RAX);
-  int op = dec ? LF_DEC : LF_INC;
-  emit_store_imm(&t->e, 2, field(OFF(lf.op)), (uint32_t)op | (uint32_t)size << 8);
-  t->lf_op = op;
-  t->lf_size = size;
-  emit_store(&t->e, size, greg(r, size), H_RAX);
-  return true;
+}
+
+/* INC/DEC of a register or of memory at [rcx], after capture_carry():
+ *   movzx|mov eax, <operand>
+ *   mov  [rbx+lf.a], eax ; mov dword [rbx+lf.b], 1       ; (flags live)
+ *   add|sub eax, 1
+ *   movzx eax, al|ax                                     ; (below 32 bits)
+ *   mov  [rbx+lf.res], eax
+ *   mov  word [rbx+lf.op], LF_INC|LF_DEC | size<<8       ; (flags live)
+ *   mov  <operand>, al|ax|eax */
+static void inline_incdec(Tr *t, int size, bool dec, AluOpnd o) {
+  Emit *e = &t->e;
+  load_opnd(t, H_RAX, o, size);
+  if (t->flags_live) {
+    emit_store(e, 4, field(OFF(lf.a)), H_RAX);
+    emit_store_imm(e, 4, field(OFF(lf.b)), 1);
+  }
+  emit_alu_imm(e, dec ? HA_SUB : HA_ADD, 4, H_RAX, 1);
+  if (size < 4) emit_movzx_reg(e, size, H_RAX, H_RAX);
+  if (t->flags_live) {
+    emit_store(e, 4, field(OFF(lf.res)), H_RAX);
+    int op = dec ? LF_DEC : LF_INC;
+    emit_store_imm(e, 2, field(OFF(lf.op)), (uint32_t)op | (uint32_t)size << 8);
+    t->lf_op = op;
+    t->lf_size = size;
+  } else {
+    t->lf_op = -1;
+  }
+  if (o.kind == O_MEM) emit_store(e, size, hmem(H_RCX, 0), H_RAX);
+  else emit_store(e, size, greg(o.reg, size), H_RAX);
+}
+
+/* IMUL r32, r32 and IMUL r32, r32, imm (register operands), record LF_MUL
+ * with a = res = the low half and b = overflow, as ops_muldiv.c does; the
+ * host's IMUL sets OF exactly when the product does not fit:
+ *   mov  eax, [rbx+r(reg)] ; imul eax, [rbx+r(rm)]
+ *   | imul eax, [rbx+r(rm)], imm
+ *   seto dl ; movzx edx, dl                              ; (flags live)
+ *   mov  [rbx+r(reg)], eax
+ *   mov  [rbx+lf.a], eax ; mov [rbx+lf.b], edx ; mov [rbx+lf.res], eax
+ *   mov  dword [rbx+lf.op], LF_MUL | 4<<8                 ; (flags live) */
+static bool is_reg_imul(const Insn *in) {
+  Handler fn = handler_of(in);
+  return (fn == imul_GE || fn == imul_GEI) && in->mod == 3 && in->size == 4;
+}
+
+static void inline_imul(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  if (handler_of(in) == imul_GE) {
+    emit_load(e, 4, H_RAX, greg(in->reg, 4));
+    emit_imul_load(e, H_RAX, greg(in->rm, 4));
+  } else {
+    emit_imul_imm(e, H_RAX, greg(in->rm, 4), in->imm);
+  }
+  if (t->flags_live) {
+    emit_setcc(e, HC_O, H_RDX);
+    emit_movzx_reg(e, 1, H_RDX, H_RDX);
+  }
+  emit_store(e, 4, greg(in->reg, 4), H_RAX);
+  if (t->flags_live) {
+    emit_store(e, 4, field(OFF(lf.a)), H_RAX);
+    emit_store(e, 4, field(OFF(lf.b)), H_RDX);
+    emit_store(e, 4, field(OFF(lf.res)), H_RAX);
+    set_lf_op(t, LF_MUL, 4);
+  } else {
+    t->lf_op = -1;
+  }
+}
+
+/* SHL/SHR/SAR of a register by CL: a count of 0 (after masking) changes
+ * nothing, flags included, so that case jumps over everything:
+ *   mov  ecx, [rbx+r(ECX)] ; and ecx, 31 ; je done
+ *   <inline_shift's code with "shl|shr|sar eax, cl" and lf.b = ecx>
+ * done: */
+static bool is_reg_shift_cl(const Insn *in) {
+  return handler_of(in) == shift_E && in->mod == 3 && in->aux >= 4 && (in->op == 0xD2 || in->op == 0xD3);
 }
 
 /* Regenerate the guest's arithmetic flags in the host's from a record of
@@ -644,10 +728,13 @@ static int offset_fast_path(Tr *t, int segment, int size, int acc, size_t *slow)
   return n;
 }
 
-/* The fast path's end and the slow path: jmp done ; slow: <handler> ; done: */
+/* The fast path's end and the slow path: jmp done ; slow: <handler> ; done:
+ * (with --stats, each path counts itself first; RAX is free there) */
 static void mem_slow_path(Tr *t, const Insn *in, const size_t *slow, int n) {
+  count(t, &t->jit->mem_fast);
   size_t done = emit_jmp(&t->e, -1);
   for (int i = 0; i < n; i++) emit_patch_rel32(&t->e, slow[i], emit_size(&t->e));
+  count(t, &t->jit->mem_slow);
   call_handler(t, in, in->fn);
   emit_patch_rel32(&t->e, done, emit_size(&t->e));
 }
@@ -764,6 +851,30 @@ static void inline_mem_widen(Tr *t, const Insn *in) {
   mem_slow_path(t, in, slow, n);
 }
 
+/* INC/DEC/NOT of memory: the operand through mem_fast_path (read and
+ * write), then inline_incdec (CF captured first) or
+ *   xor byte|word|dword [rcx], mask
+ * with the handler as the slow path. */
+static bool is_mem_unary(const Insn *in) {
+  Handler fn = handler_of(in);
+  return (fn == inc_E || fn == dec_E || fn == not_E) && in->mod != 3 && !in->lock;
+}
+
+static void inline_mem_unary(Tr *t, const Insn *in) {
+  Handler fn = handler_of(in);
+  size_t slow[MEM_SLOW_JUMPS];
+  if (fn != not_E) capture_carry(t);
+  begin_insn(t, in);
+  int n = mem_fast_path(t, in, in->size, SEG_OK_RW, slow);
+  if (fn == not_E) emit_alu_mem_imm(&t->e, HA_XOR, in->size, hmem(H_RCX, 0), size_mask(in->size));
+  else inline_incdec(t, in->size, fn == dec_E, (AluOpnd){O_MEM, 0, 0});
+  mem_slow_path(t, in, slow, n);
+  if (fn != not_E) {
+    t->lf_op = t->flags_live ? (fn == dec_E ? LF_DEC : LF_INC) : -1;
+    t->lf_size = in->size;
+  }
+}
+
 /* CALL rel32 / RET (C3) in 32-bit code on a 32-bit stack, through the
  * stack fast path; the new EIP is checked against the CS limit before
  * anything is written, and any check that fails runs the handler, which
@@ -818,8 +929,9 @@ static int flags_effect(const Insn *in) {
   const struct AluForm *f = alu_form(fn);
   if (f && f->op != G_ADC && f->op != G_SBB && (in->mod == 3 || f->form == F_AI)) return FX_SET;
   if (((fn == test_EG || fn == test_EI) && in->mod == 3) || fn == test_AI) return FX_SET;
-  if (is_reg_shift(in)) return FX_SET;
+  if (is_reg_shift(in) || is_reg_imul(in)) return FX_SET;
   if (fn == mov_rI || fn == nop || (fn == lea && in->mod != 3)) return FX_NONE;
+  if (fn == not_E && in->mod == 3) return FX_NONE;
   if ((fn == mov_EG || fn == mov_GE || fn == mov_EI || fn == movzx || fn == movsx) && in->mod == 3)
     return FX_NONE;
   return FX_USE;
@@ -831,7 +943,11 @@ static void flags_live_after(const Block *b, bool *live) {
   bool l = true;
   for (int i = (int)b->n - 1; i >= 0; i--) {
     live[i] = l;
-    int fx = flags_effect(&b->insn[i]);
+    const Insn *in = &b->insn[i];
+    int fx = flags_effect(in);
+    /* INC/DEC r reads CF only to pass it on: not at all if it is dead. */
+    Handler fn = handler_of(in);
+    if ((fn == inc_r || fn == dec_r) && !l && !in->lock) fx = FX_NONE;
     if (fx == FX_SET) l = false;
     else if (fx == FX_USE) l = true;
   }
@@ -885,15 +1001,28 @@ static bool try_inline(Tr *t, const Insn *in, bool last) {
                (AluOpnd){O_IMM, 0, in->imm & size_mask(in->size)});
     return true;
   }
-  if (is_reg_shift(in)) {
+  if (is_reg_shift(in) || is_reg_shift_cl(in)) {
     inline_shift(t, in);
+    return true;
+  }
+  if (is_reg_imul(in)) {
+    inline_imul(t, in);
+    return true;
+  }
+  if (fn == not_E && in->mod == 3) {
+    /* xor byte|word|dword [rbx+r], mask */
+    emit_alu_mem_imm(&t->e, HA_XOR, in->size, greg(in->rm, in->size), size_mask(in->size));
     return true;
   }
   if (fn == lea && in->mod != 3) {
     inline_lea(t, in);
     return true;
   }
-  if (fn == inc_r || fn == dec_r) return inline_incdec(t, in, fn == dec_r);
+  if (fn == inc_r || fn == dec_r) {
+    capture_carry(t);
+    inline_incdec(t, in->size, fn == dec_r, (AluOpnd){O_REG, in->aux, 0});
+    return true;
+  }
   if (last && fn == jcc) return inline_branch(t, in, true);
   if (last && fn == jmp_rel) return inline_branch(t, in, false);
   if (fn == nop) return true; /* nothing at all (90, PAUSE, 0F 1F hint NOPs) */
@@ -940,6 +1069,8 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       inline_stack_op(&t, in);
     } else if (is_mem_widen(in)) {
       inline_mem_widen(&t, in);
+    } else if (is_mem_unary(in)) {
+      inline_mem_unary(&t, in);
     } else if (is_call_ret(&t, in)) {
       inline_call_ret(&t, in);
     } else {
