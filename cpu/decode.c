@@ -12,11 +12,68 @@ typedef struct OpEntry {
   uint8_t imm;
   uint8_t aux;
   bool defined;
+  uint16_t forms; /* index + 1 of the first forms.def row for fn, 0: none */
 } OpEntry;
 
 #define MAP_SIZE 0x400
 static OpEntry plain[MAP_SIZE];
 static OpEntry group[MAP_SIZE][8];
+
+/* forms.def, with the rows of each generic handler chained. */
+typedef struct FormRow {
+  Handler generic, variant;
+  int16_t op, aux;
+  uint8_t form;
+  uint16_t next; /* index + 1 of the next row for the same generic handler */
+} FormRow;
+
+static FormRow forms[] = {
+#define FORM(generic, op, aux, form, variant) \
+  {generic, variant, (int16_t)(op), (int16_t)(aux), FORM_##form, 0},
+#include "cpu/forms.def"
+#undef FORM
+};
+#define N_FORMS (sizeof forms / sizeof forms[0])
+
+/* Chain the rows of each generic handler and point the table entries
+ * that name it at the first. */
+static void link_forms(void) {
+  for (unsigned i = 0; i < N_FORMS; i++)
+    for (unsigned j = i + 1; j < N_FORMS; j++)
+      if (forms[j].generic == forms[i].generic) {
+        forms[i].next = (uint16_t)(j + 1);
+        break;
+      }
+  for (unsigned op = 0; op < MAP_SIZE; op++)
+    for (int sel = -1; sel < 8; sel++) {
+      OpEntry *e = sel < 0 ? &plain[op] : &group[op][sel];
+      for (unsigned i = 0; i < N_FORMS && e->fn; i++)
+        if (forms[i].generic == e->fn) {
+          e->forms = (uint16_t)(i + 1);
+          break;
+        }
+    }
+}
+
+/* The variant of e's handler for the operand form of in, or the handler. */
+static Handler specialise(const OpEntry *e, const Insn *in) {
+  int form;
+  if (in->mod == 3) form = in->size == 1 ? FORM_R8 : in->size == 2 ? FORM_R16 : FORM_R32;
+  else if (in->a32) form = in->size == 1 ? FORM_M8 : in->size == 2 ? FORM_M16 : FORM_M32;
+  else return e->fn;
+  for (unsigned i = e->forms; i; i = forms[i - 1].next) {
+    const FormRow *f = &forms[i - 1];
+    if (f->form == form && (f->op < 0 || f->op == in->op) && (f->aux < 0 || f->aux == in->aux))
+      return f->variant;
+  }
+  return e->fn;
+}
+
+Handler decode_handler(const Insn *in) {
+  if (in->fn == op_ud) return op_ud;
+  const OpEntry *e = &plain[in->op];
+  return e->shape & D_GROUP ? group[in->op][in->reg].fn : e->fn;
+}
 
 void decode_init(void) {
   static bool done;
@@ -24,7 +81,8 @@ void decode_init(void) {
   done = true;
 #define OP(opcode, sel, shp, im, handler, ax)                                 \
   {                                                                           \
-    OpEntry e = {handler, (uint8_t)(shp), (uint8_t)(im), (uint8_t)(ax), true}; \
+    OpEntry e = {.fn = handler, .shape = (uint8_t)(shp), .imm = (uint8_t)(im), \
+                 .aux = (uint8_t)(ax), .defined = true};                      \
     if ((sel) == ANY) plain[opcode] = e;                                      \
     else {                                                                    \
       plain[opcode].shape = D_M | D_GROUP;                                    \
@@ -34,6 +92,7 @@ void decode_init(void) {
   }
 #include "cpu/opcodes.def"
 #undef OP
+  link_forms();
 }
 
 static bool is_prefix(uint8_t b) {
@@ -225,5 +284,6 @@ int decode(Insn *in, const uint8_t *buf, int avail, bool code32) {
     in->fn = op_ud;
   }
   if (in->fn == op_ud) in->dflags |= D_END;
+  else if (e->forms) in->fn = specialise(e, in);
   return DECODE_OK;
 }

@@ -38,7 +38,7 @@ enum {
 };
 
 struct Insn {
-  Handler fn;
+  Handler fn;    /* the table's handler or its variant for the operand form */
   uint32_t disp; /* memory displacement, or moffs */
   uint32_t imm;  /* first immediate (sign-extended where the form says) */
   uint16_t imm2; /* second immediate: ENTER level, far pointer selector */
@@ -63,12 +63,26 @@ enum DecodeResult {
 };
 
 void decode_init(void);
-/* Decode from buf (avail bytes valid) in 16- or 32-bit code. */
+/* Decode from buf (avail bytes valid) in 16- or 32-bit code. in->fn may be
+ * a variant of the table's handler specialised for the operand form
+ * (cpu/forms.def), with the same semantics. */
 int decode(Insn *in, const uint8_t *buf, int avail, bool code32);
+/* The handler opcodes.def names for a decoded instruction (op_ud for an
+ * invalid form): what code that recognises instructions compares, since
+ * in->fn may be a form-specialised variant of it. */
+Handler decode_handler(const Insn *in);
 
-/* Every handler named in opcodes.def. */
+/* Operand forms of cpu/forms.def (written there without FORM_): a
+ * register operand (or none) of 1, 2 or 4 bytes, or a memory operand with
+ * 32-bit addressing of 1, 2 or 4 bytes. */
+enum DecodeForm { FORM_R8, FORM_R16, FORM_R32, FORM_M8, FORM_M16, FORM_M32 };
+
+/* Every handler named in opcodes.def, and their variants in forms.def. */
 #define OP(opcode, sel, shape, imm, handler, aux) void handler(Cpu *c, const Insn *in);
 #include "cpu/opcodes.def"
 #undef OP
+#define FORM(generic, op, aux, form, variant) void variant(Cpu *c, const Insn *in);
+#include "cpu/forms.def"
+#undef FORM
 
 #endif

@@ -11,23 +11,48 @@
 
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* Offset of the ModRM memory operand with 32-bit addressing. */
+static inline uint32_t ea32(const Cpu *c, const Insn *in) {
+  return in->disp + c->r[in->base] + (c->r[in->index] << in->scale);
+}
+
 /* Offset of the ModRM memory operand (16-bit addressing wraps at 64 KiB). */
 static inline uint32_t ea_offset(const Cpu *c, const Insn *in) {
-  uint32_t off = in->disp + c->r[in->base] + (c->r[in->index] << in->scale);
+  uint32_t off = ea32(c, in);
   return in->a32 ? off : off & 0xFFFF;
 }
 
 _Noreturn void seg_fault(Cpu *c, int seg);
 
-/* Linear address of [seg:off] for an access of size bytes of kind acc
- * (SEG_OK_R, SEG_OK_W or both), after the segment's type and limit checks
- * (#GP(0), or #SS(0) for the stack segment). */
-static inline uint32_t seg_linear(Cpu *c, int seg, uint32_t off, int size, int acc) {
+/* Does segment seg allow an access of size bytes at off of kind acc
+ * (SEG_OK_R, SEG_OK_W or both)? The last byte's offset is computed in 64
+ * bits, so an access that wraps past 4 GiB is beyond any limit. */
+static inline bool seg_allows(const Cpu *c, int seg, uint32_t off, int size, int acc) {
   const Segment *s = &c->seg[seg];
-  uint32_t last = off + (uint32_t)size - 1;
-  if (UNLIKELY((s->ok & acc) != acc || off < s->lo || last > s->hi || last < off))
-    seg_fault(c, seg);
-  return s->base + off;
+  return (s->ok & acc) == acc && off >= s->lo && (uint64_t)off + (uint32_t)(size - 1) <= s->hi;
+}
+
+/* Linear address of [seg:off] for an access of size bytes of kind acc,
+ * after the segment's type and limit checks (#GP(0), or #SS(0) for the
+ * stack segment). */
+static inline uint32_t seg_linear(Cpu *c, int seg, uint32_t off, int size, int acc) {
+  if (UNLIKELY(!seg_allows(c, seg, off, size, acc))) seg_fault(c, seg);
+  return c->seg[seg].base + off;
+}
+
+/* The fast path of the form-specialised handlers (cpu/forms.def): the host
+ * address of [seg:off] when the segment allows the access and the TLB
+ * maps it to host memory within one page, else NULL. On NULL nothing has
+ * happened yet, and the handler hands the instruction to its generic
+ * version, which takes the slow paths and raises any fault. */
+static inline uint8_t *seg_host(Cpu *c, int seg, uint32_t off, int size, int acc) {
+  if (UNLIKELY(!seg_allows(c, seg, off, size, acc))) return NULL;
+  return lin_host(c, c->seg[seg].base + off, size, acc & SEG_OK_W);
+}
+
+/* The same for the ModRM memory operand of a 32-bit-addressing form. */
+static inline uint8_t *ea32_host(Cpu *c, const Insn *in, int size, int acc) {
+  return seg_host(c, in->seg, ea32(c, in), size, acc);
 }
 
 static inline uint32_t mem_read(Cpu *c, int seg, uint32_t off, int size) {
@@ -87,6 +112,15 @@ static inline uint32_t pop(Cpu *c, int size) {
   uint32_t v = mem_read(c, SEG_SS, sp, size);
   set_sp(c, sp + (uint32_t)size);
   return v;
+}
+
+/* The fast paths of a 4-byte push and pop on a 32-bit stack (SS.B): the
+ * host address of the slot, or NULL (see seg_host). */
+static inline uint8_t *push32_host(Cpu *c) {
+  return c->stack32 ? seg_host(c, SEG_SS, c->r[ESP] - 4, 4, SEG_OK_W) : NULL;
+}
+static inline const uint8_t *pop32_host(Cpu *c) {
+  return c->stack32 ? seg_host(c, SEG_SS, c->r[ESP], 4, SEG_OK_R) : NULL;
 }
 
 /* Read the stack at offset from the top without popping. */

@@ -41,44 +41,4 @@ void flags_materialize(Cpu *c) {
   c->lf.op = LF_NONE;
 }
 
-bool flags_cond(Cpu *c, int cc) {
-  const LazyFlags *l = &c->lf;
-  /* The common CMP/SUB + Jcc pair compares the operands directly. */
-  if (l->op == LF_SUB) {
-    uint32_t m = size_mask(l->size);
-    uint32_t a = l->a & m, b = l->b & m;
-    int shift = 32 - l->size * 8;
-    int32_t sa = (int32_t)(a << shift), sb = (int32_t)(b << shift);
-    bool r;
-    switch (cc >> 1) {
-    case 1: r = a < b; break;
-    case 2: r = a == b; break;
-    case 3: r = a <= b; break;
-    case 6: r = sa < sb; break;
-    case 7: r = sa <= sb; break;
-    default: goto slow;
-    }
-    return r ^ (cc & 1);
-  }
-  /* ZF and SF come straight from the result whatever the operation. */
-  if (l->op != LF_NONE && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
-    uint32_t r = l->res & size_mask(l->size);
-    bool v = (cc >> 1) == 2 ? r == 0 : r >> (l->size * 8 - 1);
-    return v ^ (cc & 1);
-  }
-slow:
-  flags_materialize(c);
-  uint32_t f = c->flags;
-  bool r;
-  switch (cc >> 1) {
-  case 0: r = f & F_OF; break;
-  case 1: r = f & F_CF; break;
-  case 2: r = f & F_ZF; break;
-  case 3: r = f & (F_CF | F_ZF); break;
-  case 4: r = f & F_SF; break;
-  case 5: r = f & F_PF; break;
-  case 6: r = !(f & F_SF) != !(f & F_OF); break;
-  default: r = (f & F_ZF) || (!(f & F_SF) != !(f & F_OF)); break;
-  }
-  return r ^ (cc & 1);
-}
+bool flags_cond(Cpu *c, int cc) { return flags_test(c, cc); }

@@ -44,7 +44,7 @@ static inline __attribute__((always_inline)) uint32_t alu(Cpu *c, int op, int si
 #define ALU_HANDLERS(name, op)                                                         \
   void name##_EG(Cpu *c, const Insn *in) {                                             \
     int size = in->size;                                                               \
-    Loc l = loc_E(c, in, size, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);                 \
+    Loc l = loc_E(c, in, size, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);                  \
     LazyFlags lf;                                                                      \
     uint32_t r = alu(c, op, size, loc_read(c, l, size), reg_get(c, in->reg, size), &lf); \
     if (op != ALU_CMP) loc_write(c, l, size, r);                                       \
@@ -66,23 +66,76 @@ static inline __attribute__((always_inline)) uint32_t alu(Cpu *c, int op, int si
   }                                                                                    \
   void name##_EI(Cpu *c, const Insn *in) {                                             \
     int size = in->size;                                                               \
-    Loc l = loc_E(c, in, size, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);                 \
+    Loc l = loc_E(c, in, size, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);                  \
     LazyFlags lf;                                                                      \
     uint32_t r = alu(c, op, size, loc_read(c, l, size), in->imm & size_mask(size), &lf); \
     if (op != ALU_CMP) loc_write(c, l, size, r);                                       \
     c->lf = lf;                                                                        \
   }
 
-ALU_HANDLERS(add, ALU_ADD)
-ALU_HANDLERS(or, ALU_OR)
-ALU_HANDLERS(adc, ALU_ADC)
-ALU_HANDLERS(sbb, ALU_SBB)
-ALU_HANDLERS(and, ALU_AND)
-ALU_HANDLERS(sub, ALU_SUB)
-ALU_HANDLERS(xor, ALU_XOR)
-ALU_HANDLERS(cmp, ALU_CMP)
+/* Their 32-bit forms (cpu/forms.def). A memory form that cannot take the
+ * fast path runs the generic handler. */
+#define ALU_HANDLERS32(name, op)                                                       \
+  void name##_EG_r32(Cpu *c, const Insn *in) {                                         \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, 4, c->r[in->rm], c->r[in->reg], &lf);                      \
+    if (op != ALU_CMP) c->r[in->rm] = r;                                               \
+    c->lf = lf;                                                                        \
+  }                                                                                    \
+  void name##_EG_m32(Cpu *c, const Insn *in) {                                         \
+    uint8_t *p = ea32_host(c, in, 4, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);            \
+    if (UNLIKELY(!p)) { name##_EG(c, in); return; }                          \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, 4, ld32(p), c->r[in->reg], &lf);                           \
+    if (op != ALU_CMP) st32(p, r);                                                     \
+    c->lf = lf;                                                                        \
+  }                                                                                    \
+  void name##_GE_r32(Cpu *c, const Insn *in) {                                         \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, 4, c->r[in->reg], c->r[in->rm], &lf);                      \
+    if (op != ALU_CMP) c->r[in->reg] = r;                                              \
+    c->lf = lf;                                                                        \
+  }                                                                                    \
+  void name##_GE_m32(Cpu *c, const Insn *in) {                                         \
+    const uint8_t *p = ea32_host(c, in, 4, SEG_OK_R);                                  \
+    if (UNLIKELY(!p)) { name##_GE(c, in); return; }                          \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, 4, c->r[in->reg], ld32(p), &lf);                           \
+    if (op != ALU_CMP) c->r[in->reg] = r;                                              \
+    c->lf = lf;                                                                        \
+  }                                                                                    \
+  void name##_EI_r32(Cpu *c, const Insn *in) {                                         \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, 4, c->r[in->rm], in->imm, &lf);                            \
+    if (op != ALU_CMP) c->r[in->rm] = r;                                               \
+    c->lf = lf;                                                                        \
+  }                                                                                    \
+  void name##_EI_m32(Cpu *c, const Insn *in) {                                         \
+    uint8_t *p = ea32_host(c, in, 4, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);            \
+    if (UNLIKELY(!p)) { name##_EI(c, in); return; }                          \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, 4, ld32(p), in->imm, &lf);                                 \
+    if (op != ALU_CMP) st32(p, r);                                                     \
+    c->lf = lf;                                                                        \
+  }                                                                                    \
+  void name##_AI_r32(Cpu *c, const Insn *in) {                                         \
+    LazyFlags lf;                                                                      \
+    uint32_t r = alu(c, op, 4, c->r[EAX], in->imm, &lf);                               \
+    if (op != ALU_CMP) c->r[EAX] = r;                                                  \
+    c->lf = lf;                                                                        \
+  }
 
-static void test(Cpu *c, int size, uint32_t a, uint32_t b) {
+#define ALU_OPERATION(name, op) ALU_HANDLERS(name, op) ALU_HANDLERS32(name, op)
+ALU_OPERATION(add, ALU_ADD)
+ALU_OPERATION(or, ALU_OR)
+ALU_OPERATION(adc, ALU_ADC)
+ALU_OPERATION(sbb, ALU_SBB)
+ALU_OPERATION(and, ALU_AND)
+ALU_OPERATION(sub, ALU_SUB)
+ALU_OPERATION(xor, ALU_XOR)
+ALU_OPERATION(cmp, ALU_CMP)
+
+static inline void test(Cpu *c, int size, uint32_t a, uint32_t b) {
   c->lf = lazy(LF_LOGIC, size, a, b, a & b & size_mask(size), 0);
 }
 
@@ -90,8 +143,21 @@ void test_EG(Cpu *c, const Insn *in) { test(c, in->size, read_E(c, in), reg_get(
 void test_AI(Cpu *c, const Insn *in) { test(c, in->size, reg_get(c, EAX, in->size), in->imm); }
 void test_EI(Cpu *c, const Insn *in) { test(c, in->size, read_E(c, in), in->imm); }
 
+void test_EG_r32(Cpu *c, const Insn *in) { test(c, 4, c->r[in->rm], c->r[in->reg]); }
+void test_EI_r32(Cpu *c, const Insn *in) { test(c, 4, c->r[in->rm], in->imm); }
+void test_EG_m32(Cpu *c, const Insn *in) {
+  const uint8_t *p = ea32_host(c, in, 4, SEG_OK_R);
+  if (UNLIKELY(!p)) test_EG(c, in);
+  else test(c, 4, ld32(p), c->r[in->reg]);
+}
+void test_EI_m32(Cpu *c, const Insn *in) {
+  const uint8_t *p = ea32_host(c, in, 4, SEG_OK_R);
+  if (UNLIKELY(!p)) test_EI(c, in);
+  else test(c, 4, ld32(p), in->imm);
+}
+
 /* INC and DEC keep CF: it is captured into the record as it stands now. */
-static uint32_t incdec(Cpu *c, bool dec, int size, uint32_t a, LazyFlags *lf) {
+static inline uint32_t incdec(Cpu *c, bool dec, int size, uint32_t a, LazyFlags *lf) {
   uint32_t r = (dec ? a - 1 : a + 1) & size_mask(size);
   *lf = lazy(dec ? LF_DEC : LF_INC, size, a, 1, r, flags_cf(c));
   return r;
@@ -115,6 +181,31 @@ static void incdec_E(Cpu *c, const Insn *in, bool dec) {
 
 void inc_E(Cpu *c, const Insn *in) { incdec_E(c, in, false); }
 void dec_E(Cpu *c, const Insn *in) { incdec_E(c, in, true); }
+
+/* The 32-bit forms (cpu/forms.def). */
+void inc_r_r32(Cpu *c, const Insn *in) {
+  LazyFlags lf;
+  c->r[in->aux] = incdec(c, false, 4, c->r[in->aux], &lf);
+  c->lf = lf;
+}
+void dec_r_r32(Cpu *c, const Insn *in) {
+  LazyFlags lf;
+  c->r[in->aux] = incdec(c, true, 4, c->r[in->aux], &lf);
+  c->lf = lf;
+}
+
+static inline void incdec_E_m32(Cpu *c, const Insn *in, bool dec) {
+  uint8_t *p = ea32_host(c, in, 4, SEG_OK_RW);
+  if (UNLIKELY(!p)) {
+    incdec_E(c, in, dec);
+    return;
+  }
+  LazyFlags lf;
+  st32(p, incdec(c, dec, 4, ld32(p), &lf));
+  c->lf = lf;
+}
+void inc_E_m32(Cpu *c, const Insn *in) { incdec_E_m32(c, in, false); }
+void dec_E_m32(Cpu *c, const Insn *in) { incdec_E_m32(c, in, true); }
 
 void not_E(Cpu *c, const Insn *in) {
   Loc l = loc_E(c, in, in->size, SEG_OK_RW);

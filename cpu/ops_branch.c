@@ -7,11 +7,59 @@ void jcc(Cpu *c, const Insn *in) {
   if (flags_cond(c, in->aux)) jump_near(c, c->eip + in->imm, in->size);
 }
 
+/* Jcc with a 32-bit operand size, one handler per condition
+ * (cpu/forms.def). */
+#define JCC_FORM(name, cc)                                    \
+  void name(Cpu *c, const Insn *in) {                         \
+    if (flags_test(c, cc)) jump_near(c, c->eip + in->imm, 4); \
+  }
+JCC_FORM(jcc_o, 0)
+JCC_FORM(jcc_no, 1)
+JCC_FORM(jcc_b, 2)
+JCC_FORM(jcc_ae, 3)
+JCC_FORM(jcc_e, 4)
+JCC_FORM(jcc_ne, 5)
+JCC_FORM(jcc_be, 6)
+JCC_FORM(jcc_a, 7)
+JCC_FORM(jcc_s, 8)
+JCC_FORM(jcc_ns, 9)
+JCC_FORM(jcc_p, 10)
+JCC_FORM(jcc_np, 11)
+JCC_FORM(jcc_l, 12)
+JCC_FORM(jcc_ge, 13)
+JCC_FORM(jcc_le, 14)
+JCC_FORM(jcc_g, 15)
+
 void jmp_rel(Cpu *c, const Insn *in) { jump_near(c, c->eip + in->imm, in->size); }
 
 void call_rel(Cpu *c, const Insn *in) {
   push(c, in->size, c->eip);
   jump_near(c, c->eip + in->imm, in->size);
+}
+
+/* CALL rel32 and RET (C3) on a 32-bit stack (cpu/forms.def): a target
+ * beyond the CS limit goes to the generic handler, which faults. */
+void call_rel_r32(Cpu *c, const Insn *in) {
+  uint8_t *p = push32_host(c);
+  uint32_t target = c->eip + in->imm;
+  if (UNLIKELY(!p || target > c->seg[SEG_CS].limit)) {
+    call_rel(c, in);
+    return;
+  }
+  st32(p, c->eip);
+  c->r[ESP] -= 4;
+  c->eip = target;
+}
+
+void ret_near_r32(Cpu *c, const Insn *in) {
+  const uint8_t *p = pop32_host(c);
+  uint32_t target = p ? ld32(p) : 0;
+  if (UNLIKELY(!p || target > c->seg[SEG_CS].limit)) {
+    ret_near(c, in);
+    return;
+  }
+  c->r[ESP] += 4;
+  c->eip = target;
 }
 
 void jmp_E(Cpu *c, const Insn *in) { jump_near(c, read_E(c, in), in->size); }

@@ -8,6 +8,41 @@ void mov_GE(Cpu *c, const Insn *in) { reg_set(c, in->reg, in->size, read_E(c, in
 void mov_EI(Cpu *c, const Insn *in) { write_E(c, in, in->imm); }
 void mov_rI(Cpu *c, const Insn *in) { reg_set(c, in->aux, in->size, in->imm); }
 
+/* Forms (cpu/forms.def). A memory form that cannot take the fast path
+ * runs the generic handler. */
+void mov_EG_r32(Cpu *c, const Insn *in) { c->r[in->rm] = c->r[in->reg]; }
+void mov_GE_r32(Cpu *c, const Insn *in) { c->r[in->reg] = c->r[in->rm]; }
+void mov_EI_r32(Cpu *c, const Insn *in) { c->r[in->rm] = in->imm; }
+void mov_rI_r32(Cpu *c, const Insn *in) { c->r[in->aux] = in->imm; }
+
+/* MOV E,G and G,E with a memory operand of size bytes. */
+static inline void mov_EG_mem(Cpu *c, const Insn *in, int size) {
+  uint8_t *p = ea32_host(c, in, size, SEG_OK_W);
+  if (UNLIKELY(!p)) mov_EG(c, in);
+  else if (size == 4) st32(p, c->r[in->reg]);
+  else if (size == 2) st16(p, (uint16_t)c->r[in->reg]);
+  else *p = (uint8_t)reg_get(c, in->reg, 1);
+}
+void mov_EG_m32(Cpu *c, const Insn *in) { mov_EG_mem(c, in, 4); }
+void mov_EG_m16(Cpu *c, const Insn *in) { mov_EG_mem(c, in, 2); }
+void mov_EG_m8(Cpu *c, const Insn *in) { mov_EG_mem(c, in, 1); }
+
+static inline void mov_GE_mem(Cpu *c, const Insn *in, int size) {
+  const uint8_t *p = ea32_host(c, in, size, SEG_OK_R);
+  if (UNLIKELY(!p)) mov_GE(c, in);
+  else if (size == 4) c->r[in->reg] = ld32(p);
+  else reg_set(c, in->reg, size, size == 2 ? ld16(p) : *p);
+}
+void mov_GE_m32(Cpu *c, const Insn *in) { mov_GE_mem(c, in, 4); }
+void mov_GE_m16(Cpu *c, const Insn *in) { mov_GE_mem(c, in, 2); }
+void mov_GE_m8(Cpu *c, const Insn *in) { mov_GE_mem(c, in, 1); }
+
+void mov_EI_m32(Cpu *c, const Insn *in) {
+  uint8_t *p = ea32_host(c, in, 4, SEG_OK_W);
+  if (UNLIKELY(!p)) mov_EI(c, in);
+  else st32(p, in->imm);
+}
+
 /* MOV AL/eAX, [moffs] and back: the offset is in->disp. */
 void mov_AO(Cpu *c, const Insn *in) {
   reg_set(c, EAX, in->size, mem_read(c, in->seg, in->disp, in->size));
@@ -37,6 +72,7 @@ void mov_sreg_E(Cpu *c, const Insn *in) {
 }
 
 void lea(Cpu *c, const Insn *in) { reg_set(c, in->reg, in->size, ea_offset(c, in)); }
+void lea_m32(Cpu *c, const Insn *in) { c->r[in->reg] = ea32(c, in); }
 
 void xchg_EG(Cpu *c, const Insn *in) {
   Loc l = loc_E(c, in, in->size, SEG_OK_RW);
@@ -103,6 +139,33 @@ void movsx(Cpu *c, const Insn *in) {
   reg_set(c, in->reg, in->size, v);
 }
 
+/* Their forms with a 32-bit destination (cpu/forms.def), by source. */
+void movzx_r32_b(Cpu *c, const Insn *in) { c->r[in->reg] = reg_get(c, in->rm, 1); }
+void movzx_r32_w(Cpu *c, const Insn *in) { c->r[in->reg] = c->r[in->rm] & 0xFFFF; }
+void movsx_r32_b(Cpu *c, const Insn *in) { c->r[in->reg] = (uint32_t)(int8_t)reg_get(c, in->rm, 1); }
+void movsx_r32_w(Cpu *c, const Insn *in) { c->r[in->reg] = (uint32_t)(int16_t)c->r[in->rm]; }
+
+void movzx_m32_b(Cpu *c, const Insn *in) {
+  const uint8_t *p = ea32_host(c, in, 1, SEG_OK_R);
+  if (UNLIKELY(!p)) movzx(c, in);
+  else c->r[in->reg] = *p;
+}
+void movzx_m32_w(Cpu *c, const Insn *in) {
+  const uint8_t *p = ea32_host(c, in, 2, SEG_OK_R);
+  if (UNLIKELY(!p)) movzx(c, in);
+  else c->r[in->reg] = ld16(p);
+}
+void movsx_m32_b(Cpu *c, const Insn *in) {
+  const uint8_t *p = ea32_host(c, in, 1, SEG_OK_R);
+  if (UNLIKELY(!p)) movsx(c, in);
+  else c->r[in->reg] = (uint32_t)(int8_t)*p;
+}
+void movsx_m32_w(Cpu *c, const Insn *in) {
+  const uint8_t *p = ea32_host(c, in, 2, SEG_OK_R);
+  if (UNLIKELY(!p)) movsx(c, in);
+  else c->r[in->reg] = (uint32_t)(int16_t)ld16(p);
+}
+
 /* CMOVcc reads its source even when the condition is false. */
 void cmov(Cpu *c, const Insn *in) {
   uint32_t v = read_E(c, in);
@@ -110,6 +173,17 @@ void cmov(Cpu *c, const Insn *in) {
 }
 
 void setcc(Cpu *c, const Insn *in) { write_E(c, in, flags_cond(c, in->aux)); }
+
+/* Forms (cpu/forms.def). */
+void cmov_r32(Cpu *c, const Insn *in) {
+  if (flags_cond(c, in->aux)) c->r[in->reg] = c->r[in->rm];
+}
+void cmov_m32(Cpu *c, const Insn *in) {
+  const uint8_t *p = ea32_host(c, in, 4, SEG_OK_R);
+  if (UNLIKELY(!p)) cmov(c, in);
+  else if (flags_cond(c, in->aux)) c->r[in->reg] = ld32(p);
+}
+void setcc_r8(Cpu *c, const Insn *in) { reg_set(c, in->rm, 1, flags_cond(c, in->aux)); }
 
 /* BSWAP of a 16-bit register is undefined; the P6 leaves zero there. */
 void bswap(Cpu *c, const Insn *in) {

@@ -9,7 +9,7 @@ static int64_t sext(uint32_t v, int size) {
   return (int32_t)(v << shift) >> shift;
 }
 
-static void mul_flags(Cpu *c, uint32_t low, int size, bool overflow) {
+static inline void mul_flags(Cpu *c, uint32_t low, int size, bool overflow) {
   lazy_set(c, LF_MUL, size, low, overflow, low);
 }
 
@@ -51,6 +51,26 @@ static void imul_to_reg(Cpu *c, const Insn *in, uint32_t a, uint32_t b) {
 
 void imul_GE(Cpu *c, const Insn *in) { imul_to_reg(c, in, reg_get(c, in->reg, in->size), read_E(c, in)); }
 void imul_GEI(Cpu *c, const Insn *in) { imul_to_reg(c, in, read_E(c, in), in->imm); }
+
+/* The 32-bit forms (cpu/forms.def). */
+static inline void imul32_to_reg(Cpu *c, const Insn *in, uint32_t a, uint32_t b) {
+  int64_t r = (int64_t)(int32_t)a * (int32_t)b;
+  c->r[in->reg] = (uint32_t)r;
+  mul_flags(c, (uint32_t)r, 4, r != (int32_t)r);
+}
+
+void imul_GE_r32(Cpu *c, const Insn *in) { imul32_to_reg(c, in, c->r[in->reg], c->r[in->rm]); }
+void imul_GEI_r32(Cpu *c, const Insn *in) { imul32_to_reg(c, in, c->r[in->rm], in->imm); }
+void imul_GE_m32(Cpu *c, const Insn *in) {
+  const uint8_t *p = ea32_host(c, in, 4, SEG_OK_R);
+  if (UNLIKELY(!p)) imul_GE(c, in);
+  else imul32_to_reg(c, in, c->r[in->reg], ld32(p));
+}
+void imul_GEI_m32(Cpu *c, const Insn *in) {
+  const uint8_t *p = ea32_host(c, in, 4, SEG_OK_R);
+  if (UNLIKELY(!p)) imul_GEI(c, in);
+  else imul32_to_reg(c, in, ld32(p), in->imm);
+}
 
 void div_E(Cpu *c, const Insn *in) {
   int size = in->size;

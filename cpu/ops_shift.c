@@ -94,6 +94,32 @@ void shift_E(Cpu *c, const Insn *in) {
   flags_set_arith(c, mask, f);
 }
 
+/* SHL/SHR/SAR r32, imm8 (cpu/forms.def): no operand to check when the
+ * count is 0, and the flags stay lazy as above. */
+void shl_r32_ib(Cpu *c, const Insn *in) {
+  unsigned n = in->imm & 0x1F;
+  if (!n) return;
+  uint32_t a = c->r[in->rm];
+  c->r[in->rm] = a << n;
+  lazy_set(c, LF_SHL, 4, a, n, a << n);
+}
+
+void shr_r32_ib(Cpu *c, const Insn *in) {
+  unsigned n = in->imm & 0x1F;
+  if (!n) return;
+  uint32_t a = c->r[in->rm];
+  c->r[in->rm] = a >> n;
+  lazy_set(c, LF_SHR, 4, a, n, a >> n);
+}
+
+void sar_r32_ib(Cpu *c, const Insn *in) {
+  unsigned n = in->imm & 0x1F;
+  if (!n) return;
+  uint32_t a = c->r[in->rm], r = (uint32_t)((int32_t)a >> n);
+  c->r[in->rm] = r;
+  lazy_set(c, LF_SAR, 4, a, n, r);
+}
+
 /* SHLD/SHRD E, G, imm8/CL. The 16-bit forms with counts above 16 shift
  * through the 32-bit concatenation, as the P6 does. */
 static void double_shift(Cpu *c, const Insn *in, bool left) {

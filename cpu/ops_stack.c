@@ -10,6 +10,27 @@ void pop_r(Cpu *c, const Insn *in) {
   reg_set(c, in->aux, in->size, v);
 }
 
+/* PUSH/POP r32 (cpu/forms.def). */
+void push_r_r32(Cpu *c, const Insn *in) {
+  uint8_t *p = push32_host(c);
+  if (UNLIKELY(!p)) {
+    push_r(c, in);
+    return;
+  }
+  st32(p, c->r[in->aux]);
+  c->r[ESP] -= 4;
+}
+
+void pop_r_r32(Cpu *c, const Insn *in) {
+  const uint8_t *p = pop32_host(c);
+  if (UNLIKELY(!p)) {
+    pop_r(c, in);
+    return;
+  }
+  c->r[ESP] += 4;
+  c->r[in->aux] = ld32(p);
+}
+
 void push_i(Cpu *c, const Insn *in) { push(c, in->size, in->imm); }
 void push_E(Cpu *c, const Insn *in) { push(c, in->size, read_E(c, in)); }
 

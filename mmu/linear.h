@@ -3,6 +3,8 @@
 #ifndef HOLO86_LINEAR_H
 #define HOLO86_LINEAR_H
 
+#include <stddef.h>
+
 #include "cpu/cpu.h"
 #include "mmu/endian.h"
 
@@ -11,25 +13,31 @@ void lin_write_slow(Cpu *c, uint32_t lin, int size, uint32_t v);
 /* Translate for an instruction fetch; returns the physical address. */
 uint32_t lin_fetch_phys(Cpu *c, uint32_t lin);
 
+/* The host address of an access of size bytes at lin when the TLB maps
+ * it to host memory for reading (or writing, if write) and it stays in one
+ * page; else NULL, and the access must take the slow path. The tag is
+ * compared with the page of the access's last byte: an entry only ever
+ * holds a page of its own index, so a match also means that the access
+ * does not run into the next page. */
+static inline uint8_t *lin_host(Cpu *c, uint32_t lin, int size, bool write) {
+  const TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
+  uint32_t last_page = (lin + (uint32_t)size - 1) & ~0xFFFu;
+  if ((write ? e->tag_write : e->tag_read) != last_page) return NULL;
+  return (uint8_t *)(e->addend + lin);
+}
+
 static inline uint32_t lin_read(Cpu *c, uint32_t lin, int size) {
-  TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
-  if (e->tag_read == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - (uint32_t)size) {
-    const uint8_t *p = (const uint8_t *)(e->addend + lin);
-    return size == 1 ? *p : size == 2 ? ld16(p) : ld32(p);
-  }
-  return lin_read_slow(c, lin, size);
+  const uint8_t *p = lin_host(c, lin, size, false);
+  if (!p) return lin_read_slow(c, lin, size);
+  return size == 1 ? *p : size == 2 ? ld16(p) : ld32(p);
 }
 
 static inline void lin_write(Cpu *c, uint32_t lin, int size, uint32_t v) {
-  TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
-  if (e->tag_write == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - (uint32_t)size) {
-    uint8_t *p = (uint8_t *)(e->addend + lin);
-    if (size == 1) *p = (uint8_t)v;
-    else if (size == 2) st16(p, (uint16_t)v);
-    else st32(p, v);
-    return;
-  }
-  lin_write_slow(c, lin, size, v);
+  uint8_t *p = lin_host(c, lin, size, true);
+  if (!p) lin_write_slow(c, lin, size, v);
+  else if (size == 1) *p = (uint8_t)v;
+  else if (size == 2) st16(p, (uint16_t)v);
+  else st32(p, v);
 }
 
 #endif
