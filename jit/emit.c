@@ -191,6 +191,12 @@ void emit_shift_imm(Emit *e, int op, int size, int reg, uint8_t count) {
   emit_byte(e, count);
 }
 
+/* rol/ror/shl... [m], imm8: C1 /op ib (C0 for bytes) */
+void emit_shift_mem_imm(Emit *e, int op, int size, HMem m, uint8_t count) {
+  rm_insn(e, size, 0, size == 1 ? 0xC0 : 0xC1, op, M(m));
+  emit_byte(e, count);
+}
+
 /* shl/shr/sar r, cl: D3 /4, /5, /7 */
 void emit_shift_cl(Emit *e, int op, int size, int reg) {
   rm_insn(e, size, size == 1 ? BYTE_RM : 0, size == 1 ? 0xD2 : 0xD3, op, R(reg));
@@ -217,6 +223,9 @@ void emit_pop(Emit *e, int reg) {
   if (reg >= 8) emit_byte(e, 0x41);
   emit_byte(e, (uint8_t)(0x58 + (reg & 7)));
 }
+
+/* popfq: 9D */
+void emit_popf(Emit *e) { emit_byte(e, 0x9D); }
 
 /* call r: FF /2 (mod = 11) */
 void emit_call_reg(Emit *e, int reg) { rm_insn(e, 4, 0, 0xFF, 2, R(reg)); }

@@ -85,6 +85,8 @@ void emit_alu_mem_imm(Emit *e, int op, int size, HMem m, uint32_t imm);
 void emit_imul_load(Emit *e, int reg, HMem m);
 /* imul r32, [m], imm32  (69 /r id) */
 void emit_imul_imm(Emit *e, int reg, HMem m, uint32_t imm);
+/* rol/ror/... [m], imm8 (C1 /op ib; bytes C0) */
+void emit_shift_mem_imm(Emit *e, int op, int size, HMem m, uint8_t count);
 /* shl/shr/sar r, cl     (D3 /4, /5, /7; bytes D2) */
 void emit_shift_cl(Emit *e, int op, int size, int reg);
 /* test dst, src         (85 /r, bytes 84 /r) */
@@ -95,7 +97,7 @@ void emit_dec_reg(Emit *e, int size, int reg);
 /* setcc r8              (0F 90+cc /0) */
 void emit_setcc(Emit *e, int cc, int reg);
 /* shl/shr/sar r, imm8  (C1 /4 ib, C1 /5 ib, C1 /7 ib; bytes C0) */
-enum { HS_SHL = 4, HS_SHR = 5, HS_SAR = 7 };
+enum { HS_ROL = 0, HS_ROR = 1, HS_SHL = 4, HS_SHR = 5, HS_SAR = 7 };
 void emit_shift_imm(Emit *e, int op, int size, int reg, uint8_t count);
 /* lea r, [m]            (8D /r; size 4 or 8) */
 void emit_lea(Emit *e, int size, int reg, HMem m);
@@ -103,6 +105,8 @@ void emit_lea(Emit *e, int size, int reg, HMem m);
 /* push r / pop r        (50+r / 58+r, REX.B 41 for r8-r15) */
 void emit_push(Emit *e, int reg);
 void emit_pop(Emit *e, int reg);
+/* popfq                 (9D) */
+void emit_popf(Emit *e);
 /* call r                (FF /2) */
 void emit_call_reg(Emit *e, int reg);
 /* jmp r                 (FF /4) */

@@ -55,8 +55,9 @@ _Static_assert(offsetof(LazyFlags, op) == 12 && offsetof(LazyFlags, size) == 13 
 static HMem field(int32_t off) { return hmem(H_RBX, off); }
 
 /* The handler opcodes.def names for an instruction, which the translator
- * recognises. */
-static Handler handler_of(const Insn *in) { return in->fn; }
+ * recognises (the decoder may have put a form-specialised variant of it in
+ * in->fn; handler calls use that one). */
+static Handler handler_of(const Insn *in) { return decode_handler(in); }
 
 /* The guest register r of size bytes inside the Cpu (AH..BH are byte 1 of
  * EAX..EBX). */
@@ -253,6 +254,7 @@ static int lf_after_handler(const Insn *in) {
   if (handler_of(in) == inc_r || handler_of(in) == inc_E) return LF_INC;
   if (handler_of(in) == dec_r || handler_of(in) == dec_E) return LF_DEC;
   if (handler_of(in) == neg_E) return LF_SUB; /* 0 - a, a masked */
+  if (handler_of(in) == bt_EI || handler_of(in) == bt_EG) return LF_NONE; /* CF set eagerly */
   if (handler_of(in) == test_EG || handler_of(in) == test_AI || handler_of(in) == test_EI) return LF_LOGIC;
   return -1;
 }
@@ -400,6 +402,89 @@ static void inline_shift(Tr *t, const Insn *in) {
   if (n < 0 || !t->flags_live) t->lf_op = -1;
 }
 
+/* NEG r: 0 - r, record LF_SUB with a = 0, b = the operand:
+ *   movzx|mov edx, [rbx+r] ; xor eax, eax ; sub eax, edx ; movzx eax, al|ax
+ *   mov dword [rbx+lf.a], 0 ; mov [rbx+lf.b], edx ; mov [rbx+lf.res], eax
+ *   mov dword [rbx+lf.op], LF_SUB | size<<8          ; (flags live)
+ *   mov [rbx+r], al|ax|eax */
+static void inline_neg(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  int size = in->size;
+  load_greg(t, H_RDX, in->rm, size);
+  emit_alu_reg(e, HA_XOR, 4, H_RAX, H_RAX);
+  emit_alu_reg(e, HA_SUB, 4, H_RAX, H_RDX);
+  if (size < 4) emit_movzx_reg(e, size, H_RAX, H_RAX);
+  if (t->flags_live) {
+    emit_store_imm(e, 4, field(OFF(lf.a)), 0);
+    emit_store(e, 4, field(OFF(lf.b)), H_RDX);
+    emit_store(e, 4, field(OFF(lf.res)), H_RAX);
+    set_lf_op(t, LF_SUB, size);
+  } else {
+    t->lf_op = -1;
+  }
+  emit_store(e, size, greg(in->rm, size), H_RAX);
+}
+
+/* ADC/SBB with register or immediate operands: the carry in is captured
+ * into lf.carry (as INC/DEC do), then
+ *   movzx|mov eax, <a> ; mov [rbx+lf.a], eax
+ *   movzx|mov edx, <b> ; mov [rbx+lf.b], edx
+ *   add|sub eax, edx ; movzx ecx, byte [rbx+lf.carry] ; add|sub eax, ecx
+ *   movzx eax, al|ax                                  ; (below 32 bits)
+ *   mov  [rbx+lf.res], eax ; mov word [rbx+lf.op], LF_ADC|LF_SBB | size<<8
+ *   mov  <a>, al|ax|eax
+ * (a, b and the record's stores as in inline_alu). */
+static void capture_carry(Tr *t, bool need);
+
+static void inline_adc_sbb(Tr *t, int op, int size, AluOpnd a, AluOpnd b) {
+  Emit *e = &t->e;
+  bool sbb = op == G_SBB;
+  capture_carry(t, true);
+  load_opnd(t, H_RAX, a, size);
+  if (t->flags_live) emit_store(e, 4, field(OFF(lf.a)), H_RAX);
+  load_opnd(t, H_RDX, b, size);
+  if (t->flags_live) emit_store(e, 4, field(OFF(lf.b)), H_RDX);
+  emit_alu_reg(e, sbb ? HA_SUB : HA_ADD, 4, H_RAX, H_RDX);
+  emit_movzx_load(e, 1, H_RCX, field(OFF(lf.carry)));
+  emit_alu_reg(e, sbb ? HA_SUB : HA_ADD, 4, H_RAX, H_RCX);
+  if (size < 4) emit_movzx_reg(e, size, H_RAX, H_RAX);
+  if (t->flags_live) {
+    emit_store(e, 4, field(OFF(lf.res)), H_RAX);
+    int lf = sbb ? LF_SBB : LF_ADC;
+    emit_store_imm(e, 2, field(OFF(lf.op)), (uint32_t)lf | (uint32_t)size << 8);
+    t->lf_op = lf;
+    t->lf_size = size;
+  } else {
+    t->lf_op = -1;
+  }
+  emit_store(e, size, greg(a.reg, size), H_RAX);
+}
+
+/* Instructions whose only effect on flags is a partial eager update (CF,
+ * OF): ROL/ROR of a register by a constant, BT/BTS/BTR/BTC of a register
+ * by a constant bit. When the flags they set are dead they are plain
+ * host operations (the record is left alone):
+ *   rol|ror byte|word|dword [rbx+r], n
+ *   or|and|xor dword [rbx+r], 1<<bit      ; (BT: nothing) */
+static bool is_partial_flags_op(const Insn *in) {
+  Handler fn = handler_of(in);
+  if (in->mod != 3 || in->lock) return false;
+  if (fn == shift_E) return in->aux <= 1 && shift_count_imm(in) > 0; /* ROL, ROR */
+  return fn == bt_EI && in->size == 4;
+}
+
+static void inline_partial_flags_op(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  if (handler_of(in) == shift_E) {
+    emit_shift_mem_imm(e, in->aux, in->size, greg(in->rm, in->size), (uint8_t)shift_count_imm(in));
+    return;
+  }
+  static const int host_op[] = {-1, HA_OR, HA_AND, HA_XOR};
+  uint32_t bit = 1u << (in->imm & 31);
+  if (in->aux == 0) return;
+  emit_alu_mem_imm(e, host_op[in->aux], 4, greg(in->rm, 4), in->aux == 2 ? ~bit : bit);
+}
+
 /* LEA r, m: the offset as mem_fast_path computes it, at the operand size:
  *   mov ecx, [rbx+r(base)] ; mov edx, [rbx+r(index)] ; lea ecx, [rcx+rdx*s+disp]
  *   movzx ecx, cx                      ; (16-bit addressing)
@@ -422,9 +507,9 @@ static uint32_t record_cf(const Cpu *c) { return flags_cf(c); }
  *   (ADD)      mov ecx, [rbx+lf.res] ; cmp ecx, [rbx+lf.a] ; setb cl ; mov [rbx+lf.carry], cl
  *   (INC/DEC)  carry unchanged
  *   (unknown)  mov rdi, rbx ; mov rax, record_cf ; call rax ; mov [rbx+lf.carry], al */
-static void capture_carry(Tr *t) {
+static void capture_carry(Tr *t, bool need) {
   Emit *e = &t->e;
-  if (!t->flags_live) return;
+  if (!need) return;
   switch (t->lf_op) {
   case LF_LOGIC: emit_store_imm(e, 1, field(OFF(lf.carry)), 0); break;
   case LF_SUB:
@@ -521,35 +606,72 @@ static bool is_reg_shift_cl(const Insn *in) {
   return handler_of(in) == shift_E && in->mod == 3 && in->aux >= 4 && (in->op == 0xD2 || in->op == 0xD3);
 }
 
-/* Regenerate the guest's arithmetic flags in the host's from a record of
- * known kind, at the operand size, so host condition cc is guest cc:
+/* Regenerate the guest's arithmetic flags in the host's, so host condition
+ * cc is guest cc: from a record of known kind, at the operand size,
  *   (SUB)       mov eax, [rbx+lf.a] ; cmp al|ax|eax, [rbx+lf.b]
  *   (ADD)       mov eax, [rbx+lf.a] ; add al|ax|eax, [rbx+lf.b]
  *   (LOGIC)     mov eax, [rbx+lf.res] ; test al|ax|eax, al|ax|eax   (CF = OF = 0)
  *   (INC/DEC)   mov eax, [rbx+lf.a] ; inc|dec al|ax|eax   (not for CF conditions)
- * AF may differ; no condition reads it. */
-static bool host_flags(Tr *t, int cc) {
+ * (AF may differ; no condition reads it), else from EFLAGS, materialised
+ * first unless the record is known to be empty:
+ *   mov rdi, rbx ; mov rax, flags_materialize ; call rax
+ *   mov eax, [rbx+flags] ; and eax, OF|SF|ZF|AF|PF|CF ; push rax ; popfq
+ * (TF, DF, AC and IF stay clear or untouched, as the C code around us
+ * expects). The record is then known empty. */
+static void host_flags(Tr *t, int cc) {
+  Emit *e = &t->e;
   int s = t->lf_size;
   switch (t->lf_op) {
   case LF_SUB:
   case LF_ADD:
-    emit_load(&t->e, 4, H_RAX, field(OFF(lf.a)));
-    emit_alu_load(&t->e, t->lf_op == LF_SUB ? HA_CMP : HA_ADD, s, H_RAX, field(OFF(lf.b)));
-    return true;
+    emit_load(e, 4, H_RAX, field(OFF(lf.a)));
+    emit_alu_load(e, t->lf_op == LF_SUB ? HA_CMP : HA_ADD, s, H_RAX, field(OFF(lf.b)));
+    return;
   case LF_LOGIC:
-    emit_load(&t->e, 4, H_RAX, field(OFF(lf.res)));
-    emit_test_reg(&t->e, s, H_RAX, H_RAX);
-    return true;
+    emit_load(e, 4, H_RAX, field(OFF(lf.res)));
+    emit_test_reg(e, s, H_RAX, H_RAX);
+    return;
   case LF_INC:
   case LF_DEC:
-    if ((cc >> 1) == 1 || (cc >> 1) == 3) return false; /* B/AE/BE/A read CF */
-    emit_load(&t->e, 4, H_RAX, field(OFF(lf.a)));
-    if (t->lf_op == LF_INC) emit_inc_reg(&t->e, s, H_RAX);
-    else emit_dec_reg(&t->e, s, H_RAX);
-    return true;
+    if ((cc >> 1) == 1 || (cc >> 1) == 3) break; /* B/AE/BE/A read CF */
+    emit_load(e, 4, H_RAX, field(OFF(lf.a)));
+    if (t->lf_op == LF_INC) emit_inc_reg(e, s, H_RAX);
+    else emit_dec_reg(e, s, H_RAX);
+    return;
   default:
-    return false;
+    break;
   }
+  if (t->lf_op != LF_NONE) {
+    emit_mov_reg(e, 8, H_RDI, H_RBX);
+    emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)flags_materialize);
+    emit_call_reg(e, H_RAX);
+  }
+  emit_load(e, 4, H_RAX, field(OFF(flags)));
+  emit_alu_imm(e, HA_AND, 4, H_RAX, F_ARITH);
+  emit_push(e, H_RAX);
+  emit_popf(e);
+  t->lf_op = LF_NONE;
+}
+
+/* SETcc r8 and CMOVcc r, r (register operands), the condition from
+ * host_flags():
+ *   <host_flags> ; setcc al ; mov [rbx+r], al
+ *   <host_flags> ; j!cc skip ; mov eax, [rbx+src] ; mov [rbx+dst], ax|eax ; skip: */
+static bool is_reg_setcc(const Insn *in) { return handler_of(in) == setcc && in->mod == 3; }
+static bool is_reg_cmov(const Insn *in) { return handler_of(in) == cmov && in->mod == 3; }
+
+static void inline_setcc_cmov(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  host_flags(t, in->aux);
+  if (handler_of(in) == setcc) {
+    emit_setcc(e, in->aux, H_RAX);
+    emit_store(e, 1, greg(in->rm, 1), H_RAX);
+    return;
+  }
+  size_t skip = emit_jcc(e, in->aux ^ 1, -1);
+  emit_load(e, in->size, H_RAX, greg(in->rm, in->size));
+  emit_store(e, in->size, greg(in->reg, in->size), H_RAX);
+  emit_patch_rel32(e, skip, emit_size(e));
 }
 
 /* Jcc (known record) and JMP rel, the block's last instruction. After
@@ -570,16 +692,12 @@ static bool host_flags(Tr *t, int cc) {
  * not_taken:
  *   add  qword [rbx+icount], 1
  *   <emit_continue: the next instruction> */
-static bool inline_branch(Tr *t, const Insn *in, bool cond) {
-  Tr save = *t;
+static void inline_branch(Tr *t, const Insn *in, bool cond) {
   Emit *e = &t->e;
   begin_insn(t, in);
   size_t skip = 0;
   if (cond) {
-    if (!host_flags(t, in->aux)) {
-      *t = save; /* not emitted: the caller emits a handler call */
-      return false;
-    }
+    host_flags(t, in->aux);
     skip = emit_jcc(e, in->aux ^ 1, -1);
   }
   emit_load(e, 4, H_RAX, field(OFF(eip)));
@@ -603,7 +721,6 @@ static bool inline_branch(Tr *t, const Insn *in, bool cond) {
     flush_count(t);
     emit_continue(t, next);
   }
-  return true;
 }
 
 /* The exits after the block's last instruction when it is not an inline
@@ -663,7 +780,9 @@ static void emit_block_end(Tr *t, const Insn *in) {
 _Static_assert(sizeof(TlbEntry) == 24, "translate.c indexes the TLB as 3 * 8 bytes");
 
 static bool is_mem_mov(const Insn *in) {
-  return (handler_of(in) == mov_GE || handler_of(in) == mov_EG || handler_of(in) == mov_EI) && in->mod != 3 && !in->lock;
+  Handler fn = handler_of(in);
+  if (fn == mov_AO || fn == mov_OA) return true; /* AL/eAX and [moffs] */
+  return (fn == mov_GE || fn == mov_EG || fn == mov_EI) && in->mod != 3 && !in->lock;
 }
 
 /* The memory operand's host address in RCX, or a jump to one of the
@@ -742,15 +861,17 @@ static void mem_slow_path(Tr *t, const Insn *in, const size_t *slow, int n) {
 static void inline_mem_mov(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   int size = in->size;
-  bool load = handler_of(in) == mov_GE;
+  Handler fn = handler_of(in);
+  bool load = fn == mov_GE || fn == mov_AO;
+  int reg = fn == mov_AO || fn == mov_OA ? EAX : in->reg;
   size_t slow[MEM_SLOW_JUMPS];
   begin_insn(t, in);
   int n = mem_fast_path(t, in, size, load ? SEG_OK_R : SEG_OK_W, slow);
   if (load) {
     emit_load(e, size, H_RAX, hmem(H_RCX, 0));
-    emit_store(e, size, greg(in->reg, size), H_RAX);
-  } else if (handler_of(in) == mov_EG) {
-    emit_load(e, size, H_RAX, greg(in->reg, size));
+    emit_store(e, size, greg(reg, size), H_RAX);
+  } else if (fn == mov_EG || fn == mov_OA) {
+    emit_load(e, size, H_RAX, greg(reg, size));
     emit_store(e, size, hmem(H_RCX, 0), H_RAX);
   } else {
     emit_store_imm(e, size, hmem(H_RCX, 0), in->imm & size_mask(size));
@@ -863,7 +984,7 @@ static bool is_mem_unary(const Insn *in) {
 static void inline_mem_unary(Tr *t, const Insn *in) {
   Handler fn = handler_of(in);
   size_t slow[MEM_SLOW_JUMPS];
-  if (fn != not_E) capture_carry(t);
+  if (fn != not_E) capture_carry(t, t->flags_live);
   begin_insn(t, in);
   int n = mem_fast_path(t, in, in->size, SEG_OK_RW, slow);
   if (fn == not_E) emit_alu_mem_imm(&t->e, HA_XOR, in->size, hmem(H_RCX, 0), size_mask(in->size));
@@ -929,7 +1050,7 @@ static int flags_effect(const Insn *in) {
   const struct AluForm *f = alu_form(fn);
   if (f && f->op != G_ADC && f->op != G_SBB && (in->mod == 3 || f->form == F_AI)) return FX_SET;
   if (((fn == test_EG || fn == test_EI) && in->mod == 3) || fn == test_AI) return FX_SET;
-  if (is_reg_shift(in) || is_reg_imul(in)) return FX_SET;
+  if (is_reg_shift(in) || is_reg_imul(in) || (fn == neg_E && in->mod == 3)) return FX_SET;
   if (fn == mov_rI || fn == nop || (fn == lea && in->mod != 3)) return FX_NONE;
   if (fn == not_E && in->mod == 3) return FX_NONE;
   if ((fn == mov_EG || fn == mov_GE || fn == mov_EI || fn == movzx || fn == movsx) && in->mod == 3)
@@ -948,6 +1069,7 @@ static void flags_live_after(const Block *b, bool *live) {
     /* INC/DEC r reads CF only to pass it on: not at all if it is dead. */
     Handler fn = handler_of(in);
     if ((fn == inc_r || fn == dec_r) && !l && !in->lock) fx = FX_NONE;
+    if (is_partial_flags_op(in) && !l) fx = FX_NONE;
     if (fx == FX_SET) l = false;
     else if (fx == FX_USE) l = true;
   }
@@ -1009,6 +1131,29 @@ static bool try_inline(Tr *t, const Insn *in, bool last) {
     inline_imul(t, in);
     return true;
   }
+  if (is_reg_setcc(in) || is_reg_cmov(in)) {
+    inline_setcc_cmov(t, in);
+    return true;
+  }
+  if (fn == neg_E && in->mod == 3) {
+    inline_neg(t, in);
+    return true;
+  }
+  if (f && (f->op == G_ADC || f->op == G_SBB) && (in->mod == 3 || f->form == F_AI)) {
+    AluOpnd imm = {O_IMM, 0, in->imm & size_mask(in->size)};
+    AluOpnd rm = {O_REG, in->rm, 0}, reg = {O_REG, in->reg, 0}, acc = {O_REG, EAX, 0};
+    switch (f->form) {
+    case F_EG: inline_adc_sbb(t, f->op, in->size, rm, reg); break;
+    case F_GE: inline_adc_sbb(t, f->op, in->size, reg, rm); break;
+    case F_AI: inline_adc_sbb(t, f->op, in->size, acc, imm); break;
+    case F_EI: inline_adc_sbb(t, f->op, in->size, rm, imm); break;
+    }
+    return true;
+  }
+  if (!t->flags_live && is_partial_flags_op(in)) {
+    inline_partial_flags_op(t, in);
+    return true;
+  }
   if (fn == not_E && in->mod == 3) {
     /* xor byte|word|dword [rbx+r], mask */
     emit_alu_mem_imm(&t->e, HA_XOR, in->size, greg(in->rm, in->size), size_mask(in->size));
@@ -1019,12 +1164,14 @@ static bool try_inline(Tr *t, const Insn *in, bool last) {
     return true;
   }
   if (fn == inc_r || fn == dec_r) {
-    capture_carry(t);
+    capture_carry(t, t->flags_live);
     inline_incdec(t, in->size, fn == dec_r, (AluOpnd){O_REG, in->aux, 0});
     return true;
   }
-  if (last && fn == jcc) return inline_branch(t, in, true);
-  if (last && fn == jmp_rel) return inline_branch(t, in, false);
+  if (last && (fn == jcc || fn == jmp_rel)) {
+    inline_branch(t, in, fn == jcc);
+    return true;
+  }
   if (fn == nop) return true; /* nothing at all (90, PAUSE, 0F 1F hint NOPs) */
   return false;
 }
