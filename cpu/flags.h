@@ -64,6 +64,12 @@ static inline bool flags_of(Cpu *c) {
   flags_materialize(c);
   return c->flags & F_OF;
 }
+/* CF (B), with CMP/SUB's operands compared directly. */
+static inline bool flags_b(const Cpu *c) {
+  const LazyFlags *l = &c->lf;
+  if (l->op == LF_SUB) return lf_top(l, l->a) < lf_top(l, l->b);
+  return flags_cf(c);
+}
 /* CF or ZF (BE). */
 static inline bool flags_cf_zf(const Cpu *c) {
   const LazyFlags *l = &c->lf;
@@ -93,7 +99,7 @@ static inline bool flags_test(Cpu *c, int cc) {
   bool r;
   switch (cc >> 1) {
   case 0: r = flags_of(c); break;
-  case 1: r = flags_cf(c); break;
+  case 1: r = flags_b(c); break;
   case 2: r = flags_zf(c); break;
   case 3: r = flags_cf_zf(c); break;
   case 4: r = flags_sf(c); break;

@@ -9,26 +9,11 @@ void jcc(Cpu *c, const Insn *in) {
 
 /* Jcc with a 32-bit operand size, one handler per condition
  * (cpu/forms.def). */
-#define JCC_FORM(name, cc)                                    \
-  void name(Cpu *c, const Insn *in) {                         \
+#define JCC_FORM(cc, name)                                    \
+  void jcc_##name(Cpu *c, const Insn *in) {                   \
     if (flags_test(c, cc)) jump_near(c, c->eip + in->imm, 4); \
   }
-JCC_FORM(jcc_o, 0)
-JCC_FORM(jcc_no, 1)
-JCC_FORM(jcc_b, 2)
-JCC_FORM(jcc_ae, 3)
-JCC_FORM(jcc_e, 4)
-JCC_FORM(jcc_ne, 5)
-JCC_FORM(jcc_be, 6)
-JCC_FORM(jcc_a, 7)
-JCC_FORM(jcc_s, 8)
-JCC_FORM(jcc_ns, 9)
-JCC_FORM(jcc_p, 10)
-JCC_FORM(jcc_np, 11)
-JCC_FORM(jcc_l, 12)
-JCC_FORM(jcc_ge, 13)
-JCC_FORM(jcc_le, 14)
-JCC_FORM(jcc_g, 15)
+EACH_CONDITION(JCC_FORM)
 
 void jmp_rel(Cpu *c, const Insn *in) { jump_near(c, c->eip + in->imm, in->size); }
 

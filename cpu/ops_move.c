@@ -174,16 +174,21 @@ void cmov(Cpu *c, const Insn *in) {
 
 void setcc(Cpu *c, const Insn *in) { write_E(c, in, flags_cond(c, in->aux)); }
 
-/* Forms (cpu/forms.def). */
-void cmov_r32(Cpu *c, const Insn *in) {
-  if (flags_cond(c, in->aux)) c->r[in->reg] = c->r[in->rm];
-}
-void cmov_m32(Cpu *c, const Insn *in) {
-  const uint8_t *p = ea32_host(c, in, 4, SEG_OK_R);
-  if (UNLIKELY(!p)) cmov(c, in);
-  else if (flags_cond(c, in->aux)) c->r[in->reg] = ld32(p);
-}
-void setcc_r8(Cpu *c, const Insn *in) { reg_set(c, in->rm, 1, flags_cond(c, in->aux)); }
+/* SETcc r8 and CMOVcc r32, one handler per condition and form
+ * (cpu/forms.def). */
+#define CC_FORMS(cc, name)                                                \
+  void setcc_r8_##name(Cpu *c, const Insn *in) {                          \
+    reg_set(c, in->rm, 1, flags_test(c, cc));                             \
+  }                                                                       \
+  void cmov_r32_##name(Cpu *c, const Insn *in) {                          \
+    if (flags_test(c, cc)) c->r[in->reg] = c->r[in->rm];                  \
+  }                                                                       \
+  void cmov_m32_##name(Cpu *c, const Insn *in) {                          \
+    const uint8_t *p = ea32_host(c, in, 4, SEG_OK_R);                     \
+    if (UNLIKELY(!p)) cmov(c, in);                                        \
+    else if (flags_test(c, cc)) c->r[in->reg] = ld32(p);                  \
+  }
+EACH_CONDITION(CC_FORMS)
 
 /* BSWAP of a 16-bit register is undefined; the P6 leaves zero there. */
 void bswap(Cpu *c, const Insn *in) {

@@ -94,31 +94,36 @@ void shift_E(Cpu *c, const Insn *in) {
   flags_set_arith(c, mask, f);
 }
 
-/* SHL/SHR/SAR r32, imm8 (cpu/forms.def): no operand to check when the
- * count is 0, and the flags stay lazy as above. */
-void shl_r32_ib(Cpu *c, const Insn *in) {
-  unsigned n = in->imm & 0x1F;
+/* SHL/SHR/SAR of a register of size bytes by an immediate, 1 or CL
+ * (cpu/forms.def): shift_E's results and lazy flags, without its switches.
+ * A masked count of 0 changes nothing (a register operand cannot fault). */
+static inline void shift_reg(Cpu *c, const Insn *in, int size, unsigned n, int op) {
   if (!n) return;
-  uint32_t a = c->r[in->rm];
-  c->r[in->rm] = a << n;
-  lazy_set(c, LF_SHL, 4, a, n, a << n);
+  int unused = 32 - size * 8;
+  uint32_t a = reg_get(c, in->rm, size), r;
+  LazyOp lf;
+  if (op == SHR) {
+    r = a >> n;
+    lf = LF_SHR;
+  } else if (op == SAR) {
+    r = (uint32_t)((int32_t)(a << unused) >> unused >> n) & size_mask(size);
+    lf = LF_SAR;
+  } else {
+    r = (uint32_t)((uint64_t)a << n) & size_mask(size);
+    lf = LF_SHL;
+  }
+  reg_set(c, in->rm, size, r);
+  lazy_set(c, lf, size, a, n, r);
 }
 
-void shr_r32_ib(Cpu *c, const Insn *in) {
-  unsigned n = in->imm & 0x1F;
-  if (!n) return;
-  uint32_t a = c->r[in->rm];
-  c->r[in->rm] = a >> n;
-  lazy_set(c, LF_SHR, 4, a, n, a >> n);
-}
-
-void sar_r32_ib(Cpu *c, const Insn *in) {
-  unsigned n = in->imm & 0x1F;
-  if (!n) return;
-  uint32_t a = c->r[in->rm], r = (uint32_t)((int32_t)a >> n);
-  c->r[in->rm] = r;
-  lazy_set(c, LF_SAR, 4, a, n, r);
-}
+#define SHIFT_FORMS(name, op)                                                                 \
+  void name##_r32_ib(Cpu *c, const Insn *in) { shift_reg(c, in, 4, in->imm & 0x1F, op); }     \
+  void name##_r32_1(Cpu *c, const Insn *in) { shift_reg(c, in, 4, 1, op); }                    \
+  void name##_r32_cl(Cpu *c, const Insn *in) { shift_reg(c, in, 4, c->r[ECX] & 0x1F, op); }   \
+  void name##_r16_ib(Cpu *c, const Insn *in) { shift_reg(c, in, 2, in->imm & 0x1F, op); }
+SHIFT_FORMS(shl, SHL)
+SHIFT_FORMS(shr, SHR)
+SHIFT_FORMS(sar, SAR)
 
 /* SHLD/SHRD E, G, imm8/CL. The 16-bit forms with counts above 16 shift
  * through the 32-bit concatenation, as the P6 does. */

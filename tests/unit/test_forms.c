@@ -23,7 +23,7 @@
 #include "devices/iobus.h"
 #include "mmu/physmem.h"
 
-enum { RAM = 256u << 10, WINDOW = 0x20000, CASES = 50000 };
+enum { RAM = 256u << 10, WINDOW = 0x20000, CASES = 30000 };
 
 typedef struct Rig {
   PhysMem *pm;
@@ -211,54 +211,69 @@ static int variant_index(Handler fn) {
   return -1;
 }
 
-/* The opcodes (0x000-0x1FF) some ModRM byte gives a variant for. */
-static unsigned opcodes_with_variants(unsigned *ops) {
-  unsigned n = 0;
-  for (unsigned op = 0; op < 0x200; op++) {
-    for (unsigned modrm = 0; modrm < 256; modrm++) {
-      uint8_t bytes[16] = {0};
-      int k = 0;
-      if (op >= 0x100) bytes[k++] = 0x0F;
-      bytes[k++] = (uint8_t)op;
-      bytes[k] = (uint8_t)modrm;
-      Insn in;
-      if (decode(&in, bytes, 16, true) == DECODE_OK && in.fn != decode_handler(&in)) {
-        ops[n++] = op;
-        break;
+/* Instructions that decode to each variant: the operand-size prefix or
+ * not, an opcode (0x000-0x1FF) and a ModRM byte, found by decoding them
+ * all and kept in a random sample per variant. */
+typedef struct Template {
+  uint16_t op;
+  uint8_t modrm;
+  bool p66;
+} Template;
+enum { MAX_TEMPLATES = 64 };
+static Template templates[N_VARIANTS][MAX_TEMPLATES];
+static unsigned n_found[N_VARIANTS];
+
+static int encode(uint8_t *bytes, bool p66, unsigned op, uint8_t modrm) {
+  int k = 0;
+  if (p66) bytes[k++] = 0x66;
+  if (op >= 0x100) bytes[k++] = 0x0F;
+  bytes[k++] = (uint8_t)op;
+  bytes[k++] = modrm;
+  return k;
+}
+
+static void find_templates(void) {
+  for (int p66 = 0; p66 < 2; p66++)
+    for (unsigned op = 0; op < 0x200; op++)
+      for (unsigned modrm = 0; modrm < 256; modrm++) {
+        uint8_t bytes[16] = {0};
+        encode(bytes, p66, op, (uint8_t)modrm);
+        Insn in;
+        if (decode(&in, bytes, 16, true) != DECODE_OK) continue;
+        int v = variant_index(in.fn);
+        if (v < 0) continue;
+        unsigned k = n_found[v]++;
+        if (k >= MAX_TEMPLATES) k = rnd() % n_found[v];
+        if (k < MAX_TEMPLATES) templates[v][k] = (Template){(uint16_t)op, (uint8_t)modrm, p66};
       }
-    }
-  }
-  return n;
 }
 
 Test(forms, variants_match_generic_handlers) {
   static Outcome want, cold, warm;
   static uint8_t pristine[RAM];
   static unsigned seen[N_VARIANTS], clean[N_VARIANTS];
-  static const uint8_t prefixes[] = {0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x66, 0x66, 0x67, 0xF0, 0xF3};
-  static unsigned ops[0x200];
+  static const uint8_t segs[] = {0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65};
   decode_init();
-  unsigned n_ops = opcodes_with_variants(ops);
+  find_templates();
   Rig a = rig_new(), b = rig_new();
   for (uint32_t i = 0; i < RAM; i++) pristine[i] = (uint8_t)rnd();
 
   for (int n = 0; n < CASES; n++) {
-    uint8_t bytes[16];
+    /* A variant in turn, one of its instructions with a random segment
+     * override, register/memory operand (ModRM.rm, SIB, displacement) and
+     * immediate. */
+    unsigned v = (unsigned)n % N_VARIANTS;
+    if (variant_index(variants[v].fn) != (int)v) continue; /* a handler on several lines */
+    cr_assert(n_found[v], "no instruction decodes to %s", variants[v].name);
+    const Template *t = &templates[v][rnd() % (n_found[v] < MAX_TEMPLATES ? n_found[v] : MAX_TEMPLATES)];
+    uint8_t bytes[18];
     int k = 0;
-    while (k < 2 && chance(25)) bytes[k++] = prefixes[rnd() % sizeof prefixes];
-    unsigned op = ops[rnd() % n_ops];
-    if (op >= 0x100) bytes[k++] = 0x0F;
-    bytes[k++] = (uint8_t)op;
-    int modrm = k;
-    while (k < 16) bytes[k++] = (uint8_t)rnd();
-    if (chance(30)) bytes[modrm] |= 0xC0; /* register forms are rarer in random bytes */
+    if (chance(15)) bytes[k++] = segs[rnd() % sizeof segs];
+    k += encode(bytes + k, t->p66, t->op, (uint8_t)((t->modrm & 0xF8) | (rnd() & 7)));
+    while (k < 18) bytes[k++] = (uint8_t)rnd();
     Insn in;
-    if (decode(&in, bytes, 16, true) != DECODE_OK) continue;
+    if (decode(&in, bytes, 18, true) != DECODE_OK || in.fn != variants[v].fn) continue;
     Handler generic = decode_handler(&in);
-    if (in.fn == generic) continue;
-    int v = variant_index(in.fn);
-    cr_assert(v >= 0, "op %03X: Insn.fn is neither the generic handler nor a forms.def variant",
-              in.op);
     seen[v]++;
 
     /* One random state for both CPUs; the memory operand usually lands in
