@@ -51,6 +51,9 @@ typedef struct Segment {
    * and which accesses the segment allows in the current mode. */
   uint32_t lo, hi;
   uint8_t ok; /* SEG_OK_* */
+  /* ok when the segment is flat (base 0, every offset valid), else 0: the
+   * JIT checks an access against this one byte before the general checks. */
+  uint8_t flat;
 } Segment;
 
 enum { SEG_OK_R = 1, SEG_OK_W = 2, SEG_OK_RW = 3 };

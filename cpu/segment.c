@@ -33,6 +33,7 @@ void seg_refresh(Cpu *c, Segment *s) {
       else s->lo = s->limit + 1;
     }
   }
+  s->flat = s->base == 0 && s->lo == 0 && s->hi == 0xFFFFFFFFu ? s->ok : 0;
 }
 
 _Noreturn void seg_fault(Cpu *c, int seg) {

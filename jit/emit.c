@@ -191,6 +191,12 @@ void emit_shift_imm(Emit *e, int op, int size, int reg, uint8_t count) {
   emit_byte(e, count);
 }
 
+/* test [m], imm: F6 /0 ib (bytes), F7 /0 iw/id */
+void emit_test_mem_imm(Emit *e, int size, HMem m, uint32_t imm) {
+  rm_insn(e, size, 0, size == 1 ? 0xF6 : 0xF7, 0, M(m));
+  emit_imm(e, size, imm);
+}
+
 /* rol/ror/shl... [m], imm8: C1 /op ib (C0 for bytes) */
 void emit_shift_mem_imm(Emit *e, int op, int size, HMem m, uint8_t count) {
   rm_insn(e, size, 0, size == 1 ? 0xC0 : 0xC1, op, M(m));
@@ -222,6 +228,13 @@ void emit_push(Emit *e, int reg) {
 void emit_pop(Emit *e, int reg) {
   if (reg >= 8) emit_byte(e, 0x41);
   emit_byte(e, (uint8_t)(0x58 + (reg & 7)));
+}
+
+/* bswap r32: 0F C8+r (41 prefix for r8-r15) */
+void emit_bswap(Emit *e, int reg) {
+  if (reg >= 8) emit_byte(e, 0x41);
+  emit_byte(e, 0x0F);
+  emit_byte(e, (uint8_t)(0xC8 + (reg & 7)));
 }
 
 /* popfq: 9D */

@@ -89,6 +89,8 @@ void emit_imul_imm(Emit *e, int reg, HMem m, uint32_t imm);
 void emit_shift_mem_imm(Emit *e, int op, int size, HMem m, uint8_t count);
 /* shl/shr/sar r, cl     (D3 /4, /5, /7; bytes D2) */
 void emit_shift_cl(Emit *e, int op, int size, int reg);
+/* test [m], imm        (F6 /0 ib, F7 /0 iw/id) */
+void emit_test_mem_imm(Emit *e, int size, HMem m, uint32_t imm);
 /* test dst, src         (85 /r, bytes 84 /r) */
 void emit_test_reg(Emit *e, int size, int dst, int src);
 /* inc r / dec r         (FF /0, FF /1; bytes FE /0, FE /1) */
@@ -105,6 +107,8 @@ void emit_lea(Emit *e, int size, int reg, HMem m);
 /* push r / pop r        (50+r / 58+r, REX.B 41 for r8-r15) */
 void emit_push(Emit *e, int reg);
 void emit_pop(Emit *e, int reg);
+/* bswap r32             (0F C8+r) */
+void emit_bswap(Emit *e, int reg);
 /* popfq                 (9D) */
 void emit_popf(Emit *e);
 /* call r                (FF /2) */

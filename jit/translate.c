@@ -485,6 +485,29 @@ static void inline_partial_flags_op(Tr *t, const Insn *in) {
   emit_alu_mem_imm(e, host_op[in->aux], 4, greg(in->rm, 4), in->aux == 2 ? ~bit : bit);
 }
 
+/* BT/BTS/BTR/BTC r32, imm8 with live flags: CF is set eagerly on
+ * materialised EFLAGS, as flags_set_arith() does:
+ *   mov rdi, rbx ; mov rax, flags_materialize ; call rax   ; (record not empty)
+ *   mov eax, [rbx+r] ; shr eax, bit ; and eax, 1
+ *   and dword [rbx+flags], ~CF ; or [rbx+flags], eax
+ *   or|and|xor dword [rbx+r], 1<<bit                      ; (BTS/BTR/BTC) */
+static void inline_bt(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  if (t->lf_op != LF_NONE) {
+    emit_mov_reg(e, 8, H_RDI, H_RBX);
+    emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)flags_materialize);
+    emit_call_reg(e, H_RAX);
+  }
+  uint8_t bit = (uint8_t)(in->imm & 31);
+  emit_load(e, 4, H_RAX, greg(in->rm, 4));
+  emit_shift_imm(e, HS_SHR, 4, H_RAX, bit);
+  emit_alu_imm(e, HA_AND, 4, H_RAX, 1);
+  emit_alu_mem_imm(e, HA_AND, 4, field(OFF(flags)), ~(uint32_t)F_CF);
+  emit_alu_store(e, HA_OR, 4, field(OFF(flags)), H_RAX);
+  t->lf_op = LF_NONE;
+  inline_partial_flags_op(t, in);
+}
+
 /* LEA r, m: the offset as mem_fast_path computes it, at the operand size:
  *   mov ecx, [rbx+r(base)] ; mov edx, [rbx+r(index)] ; lea ecx, [rcx+rdx*s+disp]
  *   movzx ecx, cx                      ; (16-bit addressing)
@@ -658,6 +681,8 @@ static void host_flags(Tr *t, int cc) {
  *   <host_flags> ; setcc al ; mov [rbx+r], al
  *   <host_flags> ; j!cc skip ; mov eax, [rbx+src] ; mov [rbx+dst], ax|eax ; skip: */
 static bool is_reg_setcc(const Insn *in) { return handler_of(in) == setcc && in->mod == 3; }
+static int mem_fast_path(Tr *t, const Insn *in, int size, int acc, size_t *slow);
+static void mem_slow_path(Tr *t, const Insn *in, const size_t *slow, int n);
 static bool is_reg_cmov(const Insn *in) { return handler_of(in) == cmov && in->mod == 3; }
 
 static void inline_setcc_cmov(Tr *t, const Insn *in) {
@@ -759,17 +784,18 @@ static void emit_block_end(Tr *t, const Insn *in) {
  *   mov  ecx, [rbx+r(base)] ; mov edx, [rbx+r(index)]   ; (those present)
  *   lea  ecx, [rcx+rdx*2^scale+disp]                   ; the offset
  *   movzx ecx, cx                                      ; (16-bit addressing)
+ *   test byte [rbx+seg.flat], R|W ; jnz tlb            ; flat: offset = linear
  *   movzx eax, byte [rbx+seg.ok] ; and eax, R|W ; cmp eax, R|W ; jne slow
  *   cmp  ecx, [rbx+seg.lo] ; jb slow
  *   lea  edx, [rcx+size-1] ; cmp edx, ecx ; jb slow    ; last byte, no wrap
  *   cmp  edx, [rbx+seg.hi] ; ja slow
  *   add  ecx, [rbx+seg.base]                           ; linear address
+ * tlb:
  *   mov  eax, ecx ; shr eax, 12 ; and eax, TLB_SIZE-1
  *   lea  eax, [rax+rax*2]                              ; entry = tlb + eax*8
  *   mov  r8, [rbx+tlb]
- *   mov  edx, ecx ; and edx, ~0xFFF
- *   cmp  edx, [r8+rax*8+tag_read|tag_write] ; jne slow
- *   mov  edx, ecx ; and edx, 0xFFF ; cmp edx, 0x1000-size ; ja slow
+ *   lea  edx, [rcx+size-1] ; and edx, ~0xFFF           ; the last byte's page:
+ *   cmp  edx, [r8+rax*8+tag_read|tag_write] ; jne slow ;  not the first's if it crosses
  *   add  rcx, [r8+rax*8+addend]                        ; host address
  *   mov  eax, [rcx] ; mov [rbx+r(reg)], eax            ; (load: al|ax|eax)
  *   mov  eax, [rbx+r(reg)] ; mov [rcx], eax            ; (store; or mov [rcx], imm)
@@ -816,6 +842,9 @@ static int offset_fast_path(Tr *t, int segment, int size, int acc, size_t *slow)
   Emit *e = &t->e;
   int32_t seg = (int32_t)(offsetof(Cpu, seg) + (size_t)segment * sizeof(Segment));
   int n = 0;
+  /* A writable segment is readable, so one bit tells flat enough. */
+  emit_test_mem_imm(e, 1, field(seg + (int32_t)offsetof(Segment, flat)), acc & SEG_OK_W ? SEG_OK_W : SEG_OK_R);
+  size_t flat = emit_jcc(e, HC_NE, -1);
   emit_movzx_load(e, 1, H_RAX, field(seg + (int32_t)offsetof(Segment, ok)));
   emit_alu_imm(e, HA_AND, 4, H_RAX, (uint32_t)acc);
   emit_alu_imm(e, HA_CMP, 4, H_RAX, (uint32_t)acc);
@@ -828,21 +857,18 @@ static int offset_fast_path(Tr *t, int segment, int size, int acc, size_t *slow)
   emit_alu_load(e, HA_CMP, 4, H_RDX, field(seg + (int32_t)offsetof(Segment, hi)));
   slow[n++] = emit_jcc(e, HC_A, -1);
   emit_alu_load(e, HA_ADD, 4, H_RCX, field(seg + (int32_t)offsetof(Segment, base)));
+  emit_patch_rel32(e, flat, emit_size(e));
   emit_mov_reg(e, 4, H_RAX, H_RCX);
   emit_shift_imm(e, HS_SHR, 4, H_RAX, 12);
   emit_alu_imm(e, HA_AND, 4, H_RAX, TLB_SIZE - 1);
   emit_lea(e, 4, H_RAX, hmem_idx(H_RAX, H_RAX, 1, 0));
   emit_load(e, 8, H_R8, field(OFF(tlb)));
-  emit_mov_reg(e, 4, H_RDX, H_RCX);
+  emit_lea(e, 4, H_RDX, hmem(H_RCX, size - 1));
   emit_alu_imm(e, HA_AND, 4, H_RDX, ~0xFFFu);
   int32_t tag = acc & SEG_OK_W ? (int32_t)offsetof(TlbEntry, tag_write)
                                : (int32_t)offsetof(TlbEntry, tag_read);
   emit_alu_load(e, HA_CMP, 4, H_RDX, hmem_idx(H_R8, H_RAX, 3, tag));
   slow[n++] = emit_jcc(e, HC_NE, -1);
-  emit_mov_reg(e, 4, H_RDX, H_RCX);
-  emit_alu_imm(e, HA_AND, 4, H_RDX, 0xFFF);
-  emit_alu_imm(e, HA_CMP, 4, H_RDX, 0x1000u - (uint32_t)size);
-  slow[n++] = emit_jcc(e, HC_A, -1);
   emit_alu_load(e, HA_ADD, 8, H_RCX, hmem_idx(H_R8, H_RAX, 3, (int32_t)offsetof(TlbEntry, addend)));
   return n;
 }
@@ -931,6 +957,27 @@ static bool is_stack_op(const Tr *t, const Insn *in) {
   return t->code32 && in->size == 4 && (handler_of(in) == push_r || handler_of(in) == pop_r);
 }
 
+/* PUSH m32: the operand through mem_fast_path (its address uses ESP before
+ * the push, as the handler's does), then the push; either path failing
+ * runs the handler for the whole instruction:
+ *   <mem_fast_path> ; mov r9d, [rcx]
+ *   <stack_fast_path> ; mov [rcx], r9d ; sub dword [rbx+r(ESP)], 4 */
+static bool is_push_mem(const Tr *t, const Insn *in) {
+  return t->code32 && in->size == 4 && handler_of(in) == push_E && in->mod != 3 && !in->lock;
+}
+
+static void inline_push_mem(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  size_t slow[1 + 2 * MEM_SLOW_JUMPS];
+  begin_insn(t, in);
+  int n = mem_fast_path(t, in, 4, SEG_OK_R, slow);
+  emit_load(e, 4, H_R9, hmem(H_RCX, 0));
+  n += stack_fast_path(t, true, slow + n);
+  emit_store(e, 4, hmem(H_RCX, 0), H_R9);
+  emit_alu_mem_imm(e, HA_SUB, 4, greg(ESP, 4), 4);
+  mem_slow_path(t, in, slow, n);
+}
+
 static void inline_stack_op(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   bool push = handler_of(in) == push_r;
@@ -946,6 +993,32 @@ static void inline_stack_op(Tr *t, const Insn *in) {
     emit_alu_mem_imm(e, HA_ADD, 4, greg(ESP, 4), 4);
     emit_store(e, 4, greg(in->aux, 4), H_RAX);
   }
+  mem_slow_path(t, in, slow, n);
+}
+
+/* CMOVcc r32, m32: the condition first (the operand is read whatever it
+ * is, so a fault comes from the read as in the handler), kept in R9B
+ * across the fast path:
+ *   <host_flags> ; setcc r9b
+ *   <mem_fast_path> ; test r9b, r9b ; je skip
+ *   mov eax, [rcx] ; mov [rbx+r(reg)], eax
+ * skip: */
+static bool is_mem_cmov(const Insn *in) {
+  return handler_of(in) == cmov && in->mod != 3 && in->size == 4 && !in->lock;
+}
+
+static void inline_mem_cmov(Tr *t, const Insn *in) {
+  Emit *e = &t->e;
+  size_t slow[MEM_SLOW_JUMPS];
+  begin_insn(t, in);
+  host_flags(t, in->aux);
+  emit_setcc(e, in->aux, H_R9);
+  int n = mem_fast_path(t, in, 4, SEG_OK_R, slow);
+  emit_test_reg(e, 1, H_R9, H_R9);
+  size_t skip = emit_jcc(e, HC_E, -1);
+  emit_load(e, 4, H_RAX, hmem(H_RCX, 0));
+  emit_store(e, 4, greg(in->reg, 4), H_RAX);
+  emit_patch_rel32(e, skip, emit_size(e));
   mem_slow_path(t, in, slow, n);
 }
 
@@ -1154,6 +1227,17 @@ static bool try_inline(Tr *t, const Insn *in, bool last) {
     inline_partial_flags_op(t, in);
     return true;
   }
+  if (fn == bt_EI && in->mod == 3 && in->size == 4) {
+    inline_bt(t, in);
+    return true;
+  }
+  if (fn == bswap && in->size == 4) {
+    /* mov eax, [rbx+r] ; bswap eax ; mov [rbx+r], eax */
+    emit_load(&t->e, 4, H_RAX, greg(in->aux, 4));
+    emit_bswap(&t->e, H_RAX);
+    emit_store(&t->e, 4, greg(in->aux, 4), H_RAX);
+    return true;
+  }
   if (fn == not_E && in->mod == 3) {
     /* xor byte|word|dword [rbx+r], mask */
     emit_alu_mem_imm(&t->e, HA_XOR, in->size, greg(in->rm, in->size), size_mask(in->size));
@@ -1218,6 +1302,10 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       inline_mem_widen(&t, in);
     } else if (is_mem_unary(in)) {
       inline_mem_unary(&t, in);
+    } else if (is_push_mem(&t, in)) {
+      inline_push_mem(&t, in);
+    } else if (is_mem_cmov(in)) {
+      inline_mem_cmov(&t, in);
     } else if (is_call_ret(&t, in)) {
       inline_call_ret(&t, in);
     } else {
