@@ -1,9 +1,18 @@
 /* The decoded-block cache. A block is a run of decoded instructions that
  * starts at one physical address and ends at a control transfer, a
  * mode-changing instruction, the end of the page or a size cap. Blocks are
- * keyed by physical address plus the CPU mode the decoding depends on, and
- * are dropped when their page is written (self-modifying code). The JIT
- * will translate the same blocks. */
+ * keyed by physical address plus the CPU mode the decoding depends on. The
+ * JIT translates the same blocks.
+ *
+ * Self-modifying code: every physical page with blocks on it is PG_CODE
+ * (mmu/physmem.h), so each write to it reaches code_written() with its
+ * physical range, whether a CPU store, DMA or a debugger made it. The page
+ * keeps a bitmap of the 64-byte granules its blocks' bytes cover, and a
+ * list of those blocks. A write that misses the granules changes nothing;
+ * one that hits them invalidates exactly the blocks whose bytes it
+ * overlaps (never found again: re-decoded on their next run) and posts
+ * EV_SMC, so a block that wrote into its own code stops after that
+ * instruction. The page stays PG_CODE while any block on it survives. */
 #ifndef HOLO86_BLOCKS_H
 #define HOLO86_BLOCKS_H
 
@@ -15,9 +24,13 @@ typedef struct Block {
   uint32_t phys;       /* physical address of the first byte */
   uint32_t mode;       /* block_mode() at decode time */
   uint32_t page[2];    /* physical pages the bytes came from */
-  uint32_t gen[2];     /* their write generations at decode time */
   uint32_t n;          /* instructions */
   uint32_t bytes;      /* their total length */
+  bool invalid;        /* its code was written since it was decoded */
+  /* The next block on the list of page[i] (page[1]: only when it differs),
+   * and on the list of blocks written since the last lookup (blocks.c). */
+  struct Block *next[2];
+  struct Block *next_written;
   /* The blocks that followed this one last (taken and not taken), valid
    * while the CPU's code_epoch equals link_epoch. */
   uint32_t link_epoch;
@@ -38,7 +51,7 @@ void blocks_flush(BlockCache *bc);
 /* Counts since blocks_new (--stats). */
 typedef struct BlockStats {
   uint64_t decoded;     /* blocks decoded */
-  uint64_t code_writes; /* writes that invalidated a page's cached code (SMC, DMA) */
+  uint64_t code_writes; /* writes that invalidated cached blocks (SMC, DMA) */
   uint64_t flushes;     /* whole-cache flushes (full arena, PAM, paging mode) */
 } BlockStats;
 BlockStats blocks_stats(const BlockCache *bc);

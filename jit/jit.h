@@ -40,11 +40,15 @@
  * page, and a full code cache (jit_flush) forgets them all.
  *
  * Self-modifying code: a translation belongs to its Block (Block.jit_code).
- * When a block's page is written the block cache re-decodes a new Block
- * (with jit_code NULL) and the old translation is never reached again; a
- * write from inside a translated block posts EV_SMC, which ends the block
- * after that instruction exactly as in the interpreter. Blocks are
- * translated lazily, once they have run `threshold` times. */
+ * A write that overlaps a block's bytes invalidates exactly the blocks it
+ * overlaps (cpu/blocks.h); the block cache re-decodes a new Block (with
+ * jit_code NULL) and the old translation is never reached again: the
+ * write bumps code_epoch (the jump cache) and unlinks every slot on the
+ * page (surviving blocks there are linked again as they run). Writes that
+ * miss every block's bytes change nothing. A write into code from inside a
+ * translated block posts EV_SMC, which ends the block after that
+ * instruction exactly as in the interpreter. Blocks are translated lazily,
+ * once they have run `threshold` times. */
 #ifndef HOLO86_JIT_JIT_H
 #define HOLO86_JIT_JIT_H
 
@@ -158,7 +162,8 @@ static inline const uint8_t *jit_run_code(Cpu *c, JitCode *jc) {
  * is one, else NULL. Never faults. */
 const uint8_t *jit_lookup(Cpu *c);
 
-/* Code on physical page `page` was written: unlink every slot on it. */
+/* Code on physical page `page` was written (blocks on it were
+ * invalidated): unlink every slot on it. */
 void jit_page_written(Cpu *c, uint32_t page);
 
 /* Empty the code cache, forget every link and flush the block cache (which

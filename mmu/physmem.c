@@ -99,19 +99,20 @@ static uint8_t read_byte(PhysMem *pm, uint32_t addr) {
   return 0xFF;
 }
 
+/* n bytes into one page of host memory: the code cache hears of the
+ * whole range (not byte by byte) before it changes. */
+static void write_host(PhysMem *pm, uint32_t addr, const uint8_t *b, uint32_t n) {
+  uint32_t page = addr >> PAGE_SHIFT;
+  uint8_t f = pm->pflags[page];
+  if (f & PG_ROM) return;
+  if ((f & PG_CODE) && pm->code_written) pm->code_written(pm->code_opaque, addr, n);
+  memcpy(pm->host[page] + (addr & (PAGE_SIZE - 1)), b, n);
+}
+
 static void write_byte(PhysMem *pm, uint32_t addr, uint8_t v) {
   uint32_t page = addr >> PAGE_SHIFT;
-  if (pm->host[page]) {
-    uint8_t f = pm->pflags[page];
-    if (f & PG_ROM) return;
-    if (f & PG_CODE) {
-      pm->pflags[page] &= (uint8_t)~PG_CODE;
-      if (pm->code_written) pm->code_written(pm->code_opaque, page);
-    }
-    pm->host[page][addr & (PAGE_SIZE - 1)] = v;
-  } else if (pm->mmio_slot[page]) {
-    mmio_write(pm, page, addr, 1, v);
-  }
+  if (pm->host[page]) write_host(pm, addr, &v, 1);
+  else if (pm->mmio_slot[page]) mmio_write(pm, page, addr, 1, v);
 }
 
 /* Whole-size access inside one page goes to the device as one access;
@@ -135,9 +136,14 @@ uint32_t phys_read(PhysMem *pm, uint32_t addr, int size) {
 
 void phys_write(PhysMem *pm, uint32_t addr, int size, uint32_t value) {
   uint32_t page = addr >> PAGE_SHIFT;
-  if (!pm->host[page] && pm->mmio_slot[page] &&
-      (addr & (PAGE_SIZE - 1)) + (uint32_t)size <= PAGE_SIZE) {
-    mmio_write(pm, page, addr, size, value);
+  if ((addr & (PAGE_SIZE - 1)) + (uint32_t)size <= PAGE_SIZE) {
+    if (pm->host[page]) {
+      uint8_t b[4];
+      for (int i = 0; i < size; i++) b[i] = (uint8_t)(value >> (8 * i));
+      write_host(pm, addr, b, (uint32_t)size);
+    } else if (pm->mmio_slot[page]) {
+      mmio_write(pm, page, addr, size, value);
+    }
     return;
   }
   for (int i = 0; i < size; i++) write_byte(pm, addr + i, (uint8_t)(value >> (8 * i)));
@@ -148,7 +154,19 @@ void phys_read_buf(PhysMem *pm, uint32_t addr, void *buf, size_t n) {
   for (size_t i = 0; i < n; i++) b[i] = read_byte(pm, addr + (uint32_t)i);
 }
 
+/* Page by page, so that a DMA transfer over code reaches the code cache
+ * as one range per page. */
 void phys_write_buf(PhysMem *pm, uint32_t addr, const void *buf, size_t n) {
   const uint8_t *b = buf;
-  for (size_t i = 0; i < n; i++) write_byte(pm, addr + (uint32_t)i, b[i]);
+  while (n) {
+    uint32_t page = addr >> PAGE_SHIFT;
+    uint32_t chunk = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+    if (chunk > n) chunk = (uint32_t)n;
+    if (pm->host[page]) write_host(pm, addr, b, chunk);
+    else
+      for (uint32_t i = 0; i < chunk; i++) write_byte(pm, addr + i, b[i]);
+    addr += chunk;
+    b += chunk;
+    n -= chunk;
+  }
 }

@@ -39,9 +39,11 @@ typedef struct PhysMem {
   uint16_t *mmio_slot; /* per page: index into mmio[] when host is NULL */
   struct { const MmioOps *ops; void *opaque; } mmio[64];
   int mmio_count;
-  /* Called on the first write to a PG_CODE page (which also clears the
-   * bit): whoever cached code from it must drop that code. */
-  void (*code_written)(void *opaque, uint32_t page);
+  /* Called before every write to RAM of a PG_CODE page, with the physical
+   * range [addr, addr + size), which lies in that page: whoever cached code
+   * from the page drops what the write overlaps, and clears PG_CODE once
+   * the page holds no cached code. */
+  void (*code_written)(void *opaque, uint32_t addr, uint32_t size);
   void *code_opaque;
   MmioTraceFn trace; /* NULL unless tracing */
   void *trace_opaque;
