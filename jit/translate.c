@@ -930,31 +930,42 @@ static void inline_mem_alu(Tr *t, const Insn *in) {
   t->lf_size = size;
 }
 
-/* PUSH r32 / POP r32 in 32-bit code on a 32-bit stack (SS.B is checked
- * at run time; a 16-bit stack takes the handler):
- *   <stack_fast_path: host address of the new top (PUSH) or top (POP) in RCX>
- *   mov  eax, [rbx+r(reg)] ; mov [rcx], eax ; sub dword [rbx+r(ESP)], 4   (PUSH)
- *   mov  eax, [rcx] ; add dword [rbx+r(ESP)], 4 ; mov [rbx+r(reg)], eax   (POP)
- * in the interpreter's order, so PUSH ESP pushes the old value and POP ESP
- * leaves the popped one. */
-/* A 4-byte push (new top) or pop (top) on a 32-bit stack: the host address
- * in RCX, or one of the returned slow-path branches (at most 1 +
+/* The stack the JIT expects is the code's size (32-bit stack with 32-bit
+ * code, SP with 16-bit code; SS.B is checked at run time and any other
+ * pairing takes the handler). ESP/SP is updated at that width:
+ *   sub|add dword|word [rbx+r(ESP)], n */
+static void adjust_sp(Tr *t, bool down, uint32_t n) {
+  emit_alu_mem_imm(&t->e, down ? HA_SUB : HA_ADD, t->code32 ? 4 : 2, greg(ESP, 4), n);
+}
+
+/* A push (the new top) or pop (the top) of size bytes: the host address in
+ * RCX, or one of the returned slow-path branches (at most 1 +
  * MEM_SLOW_JUMPS):
- *   cmp  byte [rbx+stack32], 0 ; je slow
- *   mov  ecx, [rbx+r(ESP)] ; sub ecx, 4             ; (push)
+ *   cmp  byte [rbx+stack32], 0 ; je|jne slow          ; (32-bit|16-bit code)
+ *   mov  ecx, [rbx+r(ESP)] | movzx ecx, word [rbx+r(ESP)]
+ *   sub  ecx, size ; movzx ecx, cx                    ; (push; movzx: 16-bit)
  *   <offset_fast_path in SS> */
-static int stack_fast_path(Tr *t, bool push, size_t *slow) {
+static int stack_fast_path(Tr *t, bool push, int size, size_t *slow) {
   Emit *e = &t->e;
   emit_movzx_load(e, 1, H_RAX, field(OFF(stack32)));
   emit_test_reg(e, 4, H_RAX, H_RAX);
-  slow[0] = emit_jcc(e, HC_E, -1);
-  emit_load(e, 4, H_RCX, greg(ESP, 4));
-  if (push) emit_alu_imm(e, HA_SUB, 4, H_RCX, 4);
-  return 1 + offset_fast_path(t, SEG_SS, 4, push ? SEG_OK_W : SEG_OK_R, slow + 1);
+  slow[0] = emit_jcc(e, t->code32 ? HC_E : HC_NE, -1);
+  if (t->code32) emit_load(e, 4, H_RCX, greg(ESP, 4));
+  else emit_movzx_load(e, 2, H_RCX, greg(ESP, 2));
+  if (push) {
+    emit_alu_imm(e, HA_SUB, 4, H_RCX, (uint32_t)size);
+    if (!t->code32) emit_movzx_reg(e, 2, H_RCX, H_RCX);
+  }
+  return 1 + offset_fast_path(t, SEG_SS, size, push ? SEG_OK_W : SEG_OK_R, slow + 1);
 }
 
-static bool is_stack_op(const Tr *t, const Insn *in) {
-  return t->code32 && in->size == 4 && (handler_of(in) == push_r || handler_of(in) == pop_r);
+/* PUSH r / POP r (16 or 32 bits), through the stack fast path:
+ *   mov  eax, [rbx+r(reg)] ; mov [rcx], ax|eax ; <adjust_sp down>   (PUSH)
+ *   mov  eax, [rcx] ; <adjust_sp up> ; mov [rbx+r(reg)], ax|eax      (POP)
+ * in the interpreter's order, so PUSH ESP pushes the old value and POP ESP
+ * leaves the popped one. */
+static bool is_stack_op(const Insn *in) {
+  return (in->size == 2 || in->size == 4) && (handler_of(in) == push_r || handler_of(in) == pop_r);
 }
 
 /* PUSH m32: the operand through mem_fast_path (its address uses ESP before
@@ -962,8 +973,8 @@ static bool is_stack_op(const Tr *t, const Insn *in) {
  * runs the handler for the whole instruction:
  *   <mem_fast_path> ; mov r9d, [rcx]
  *   <stack_fast_path> ; mov [rcx], r9d ; sub dword [rbx+r(ESP)], 4 */
-static bool is_push_mem(const Tr *t, const Insn *in) {
-  return t->code32 && in->size == 4 && handler_of(in) == push_E && in->mod != 3 && !in->lock;
+static bool is_push_mem(const Insn *in) {
+  return in->size == 4 && handler_of(in) == push_E && in->mod != 3 && !in->lock;
 }
 
 static void inline_push_mem(Tr *t, const Insn *in) {
@@ -972,26 +983,27 @@ static void inline_push_mem(Tr *t, const Insn *in) {
   begin_insn(t, in);
   int n = mem_fast_path(t, in, 4, SEG_OK_R, slow);
   emit_load(e, 4, H_R9, hmem(H_RCX, 0));
-  n += stack_fast_path(t, true, slow + n);
+  n += stack_fast_path(t, true, 4, slow + n);
   emit_store(e, 4, hmem(H_RCX, 0), H_R9);
-  emit_alu_mem_imm(e, HA_SUB, 4, greg(ESP, 4), 4);
+  adjust_sp(t, true, 4);
   mem_slow_path(t, in, slow, n);
 }
 
 static void inline_stack_op(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   bool push = handler_of(in) == push_r;
+  int size = in->size;
   size_t slow[1 + MEM_SLOW_JUMPS];
   begin_insn(t, in);
-  int n = stack_fast_path(t, push, slow);
+  int n = stack_fast_path(t, push, size, slow);
   if (push) {
     emit_load(e, 4, H_RAX, greg(in->aux, 4));
-    emit_store(e, 4, hmem(H_RCX, 0), H_RAX);
-    emit_alu_mem_imm(e, HA_SUB, 4, greg(ESP, 4), 4);
+    emit_store(e, size, hmem(H_RCX, 0), H_RAX);
+    adjust_sp(t, true, (uint32_t)size);
   } else {
-    emit_load(e, 4, H_RAX, hmem(H_RCX, 0));
-    emit_alu_mem_imm(e, HA_ADD, 4, greg(ESP, 4), 4);
-    emit_store(e, 4, greg(in->aux, 4), H_RAX);
+    emit_load(e, size, H_RAX, hmem(H_RCX, 0));
+    adjust_sp(t, false, (uint32_t)size);
+    emit_store(e, size, greg(in->aux, size), H_RAX);
   }
   mem_slow_path(t, in, slow, n);
 }
@@ -1069,31 +1081,37 @@ static void inline_mem_unary(Tr *t, const Insn *in) {
   }
 }
 
-/* CALL rel32 / RET (C3) in 32-bit code on a 32-bit stack, through the
- * stack fast path; the new EIP is checked against the CS limit before
- * anything is written, and any check that fails runs the handler, which
- * then does exactly what the interpreter does. After begin_insn() (EIP is
- * the return address):
+/* CALL rel / RET (C3) at the code's operand size, through the stack fast
+ * path; the new EIP is checked against the CS limit before anything is
+ * written, and any check that fails runs the handler, which then does
+ * exactly what the interpreter does. After begin_insn() (EIP is the return
+ * address):
  *   <stack_fast_path: host address of the new top (CALL) or top (RET) in RCX>
  *   mov  edx, [rbx+eip] ; add edx, imm                ; (CALL) target
- *   mov  edx, [rcx]                                   ; (RET)  target
+ *   mov  edx, [rcx] | movzx edx, word [rcx]           ; (RET)  target
+ *   movzx edx, dx                                     ; (16-bit CALL)
  *   cmp  edx, [rbx+seg[CS].limit] ; ja slow
- *   mov  eax, [rbx+eip] ; mov [rcx], eax ; sub dword [rbx+r(ESP)], 4   (CALL)
- *   add  dword [rbx+r(ESP)], 4                                         (RET)
+ *   mov  eax, [rbx+eip] ; mov [rcx], ax|eax ; <adjust_sp down>   (CALL)
+ *   <adjust_sp up>                                               (RET)
  *   mov  [rbx+eip], edx */
 static bool is_call_ret(const Tr *t, const Insn *in) {
-  return t->code32 && in->size == 4 && (handler_of(in) == call_rel || (handler_of(in) == ret_near && in->op == 0xC3));
+  return in->size == (t->code32 ? 4 : 2) &&
+         (handler_of(in) == call_rel || (handler_of(in) == ret_near && in->op == 0xC3));
 }
 
 static void inline_call_ret(Tr *t, const Insn *in) {
   Emit *e = &t->e;
   bool call = handler_of(in) == call_rel;
+  int size = in->size;
   size_t slow[2 + MEM_SLOW_JUMPS];
   begin_insn(t, in);
-  int n = stack_fast_path(t, call, slow);
+  int n = stack_fast_path(t, call, size, slow);
   if (call) {
     emit_load(e, 4, H_RDX, field(OFF(eip)));
     emit_alu_imm(e, HA_ADD, 4, H_RDX, in->imm);
+    if (size == 2) emit_movzx_reg(e, 2, H_RDX, H_RDX);
+  } else if (size == 2) {
+    emit_movzx_load(e, 2, H_RDX, hmem(H_RCX, 0));
   } else {
     emit_load(e, 4, H_RDX, hmem(H_RCX, 0));
   }
@@ -1101,10 +1119,10 @@ static void inline_call_ret(Tr *t, const Insn *in) {
   slow[n++] = emit_jcc(e, HC_A, -1);
   if (call) {
     emit_load(e, 4, H_RAX, field(OFF(eip)));
-    emit_store(e, 4, hmem(H_RCX, 0), H_RAX);
-    emit_alu_mem_imm(e, HA_SUB, 4, greg(ESP, 4), 4);
+    emit_store(e, size, hmem(H_RCX, 0), H_RAX);
+    adjust_sp(t, true, (uint32_t)size);
   } else {
-    emit_alu_mem_imm(e, HA_ADD, 4, greg(ESP, 4), 4);
+    adjust_sp(t, false, (uint32_t)size);
   }
   emit_store(e, 4, field(OFF(eip)), H_RDX);
   mem_slow_path(t, in, slow, n);
@@ -1296,13 +1314,13 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       inline_mem_mov(&t, in); /* flags untouched on both paths: lf_op stays */
     } else if (is_mem_alu(in)) {
       inline_mem_alu(&t, in);
-    } else if (is_stack_op(&t, in)) {
+    } else if (is_stack_op(in)) {
       inline_stack_op(&t, in);
     } else if (is_mem_widen(in)) {
       inline_mem_widen(&t, in);
     } else if (is_mem_unary(in)) {
       inline_mem_unary(&t, in);
-    } else if (is_push_mem(&t, in)) {
+    } else if (is_push_mem(in)) {
       inline_push_mem(&t, in);
     } else if (is_mem_cmov(in)) {
       inline_mem_cmov(&t, in);
