@@ -73,59 +73,79 @@ static inline __attribute__((always_inline)) uint32_t alu(Cpu *c, int op, int si
     c->lf = lf;                                                                        \
   }
 
-/* Their 32-bit forms (cpu/forms.def). A memory form that cannot take the
- * fast path runs the generic handler. */
-#define ALU_HANDLERS32(name, op)                                                       \
-  void name##_EG_r32(Cpu *c, const Insn *in) {                                         \
-    LazyFlags lf;                                                                      \
-    uint32_t r = alu(c, op, 4, c->r[in->rm], c->r[in->reg], &lf);                      \
-    if (op != ALU_CMP) c->r[in->rm] = r;                                               \
-    c->lf = lf;                                                                        \
-  }                                                                                    \
-  void name##_EG_m32(Cpu *c, const Insn *in) {                                         \
-    uint8_t *p = ea32_host(c, in, 4, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);            \
-    if (UNLIKELY(!p)) { name##_EG(c, in); return; }                          \
-    LazyFlags lf;                                                                      \
-    uint32_t r = alu(c, op, 4, ld32(p), c->r[in->reg], &lf);                           \
-    if (op != ALU_CMP) st32(p, r);                                                     \
-    c->lf = lf;                                                                        \
-  }                                                                                    \
-  void name##_GE_r32(Cpu *c, const Insn *in) {                                         \
-    LazyFlags lf;                                                                      \
-    uint32_t r = alu(c, op, 4, c->r[in->reg], c->r[in->rm], &lf);                      \
-    if (op != ALU_CMP) c->r[in->reg] = r;                                              \
-    c->lf = lf;                                                                        \
-  }                                                                                    \
-  void name##_GE_m32(Cpu *c, const Insn *in) {                                         \
-    const uint8_t *p = ea32_host(c, in, 4, SEG_OK_R);                                  \
-    if (UNLIKELY(!p)) { name##_GE(c, in); return; }                          \
-    LazyFlags lf;                                                                      \
-    uint32_t r = alu(c, op, 4, c->r[in->reg], ld32(p), &lf);                           \
-    if (op != ALU_CMP) c->r[in->reg] = r;                                              \
-    c->lf = lf;                                                                        \
-  }                                                                                    \
-  void name##_EI_r32(Cpu *c, const Insn *in) {                                         \
-    LazyFlags lf;                                                                      \
-    uint32_t r = alu(c, op, 4, c->r[in->rm], in->imm, &lf);                            \
-    if (op != ALU_CMP) c->r[in->rm] = r;                                               \
-    c->lf = lf;                                                                        \
-  }                                                                                    \
-  void name##_EI_m32(Cpu *c, const Insn *in) {                                         \
-    uint8_t *p = ea32_host(c, in, 4, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);            \
-    if (UNLIKELY(!p)) { name##_EI(c, in); return; }                          \
-    LazyFlags lf;                                                                      \
-    uint32_t r = alu(c, op, 4, ld32(p), in->imm, &lf);                                 \
-    if (op != ALU_CMP) st32(p, r);                                                     \
-    c->lf = lf;                                                                        \
-  }                                                                                    \
-  void name##_AI_r32(Cpu *c, const Insn *in) {                                         \
-    LazyFlags lf;                                                                      \
-    uint32_t r = alu(c, op, 4, c->r[EAX], in->imm, &lf);                               \
-    if (op != ALU_CMP) c->r[EAX] = r;                                                  \
-    c->lf = lf;                                                                        \
+/* Their forms with a register or a 32-bit-addressed memory operand of
+ * size bytes (cpu/forms.def; r and m name them: r32/m32, r8/m8). A memory
+ * form that cannot take the fast path runs the generic handler. */
+#define ALU_FORM_HANDLERS(name, op, size, r, m)                                       \
+  void name##_EG_##r(Cpu *c, const Insn *in) {                                        \
+    LazyFlags lf;                                                                     \
+    uint32_t a = reg_get(c, in->rm, size), b = reg_get(c, in->reg, size);           \
+    uint32_t v = alu(c, op, size, a, b, &lf);                                         \
+    if (op != ALU_CMP) reg_set(c, in->rm, size, v);                                   \
+    c->lf = lf;                                                                       \
+  }                                                                                   \
+  void name##_EG_##m(Cpu *c, const Insn *in) {                                        \
+    uint8_t *p = ea32_host(c, in, size, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);        \
+    if (UNLIKELY(!p)) {                                                               \
+      name##_EG(c, in);                                                               \
+      return;                                                                         \
+    }                                                                                 \
+    LazyFlags lf;                                                                     \
+    uint32_t a = host_read(p, size), b = reg_get(c, in->reg, size);                  \
+    uint32_t v = alu(c, op, size, a, b, &lf);                                         \
+    if (op != ALU_CMP) host_write(p, size, v);                                        \
+    c->lf = lf;                                                                       \
+  }                                                                                   \
+  void name##_GE_##r(Cpu *c, const Insn *in) {                                        \
+    LazyFlags lf;                                                                     \
+    uint32_t a = reg_get(c, in->reg, size), b = reg_get(c, in->rm, size);           \
+    uint32_t v = alu(c, op, size, a, b, &lf);                                         \
+    if (op != ALU_CMP) reg_set(c, in->reg, size, v);                                  \
+    c->lf = lf;                                                                       \
+  }                                                                                   \
+  void name##_GE_##m(Cpu *c, const Insn *in) {                                        \
+    const uint8_t *p = ea32_host(c, in, size, SEG_OK_R);                              \
+    if (UNLIKELY(!p)) {                                                               \
+      name##_GE(c, in);                                                               \
+      return;                                                                         \
+    }                                                                                 \
+    LazyFlags lf;                                                                     \
+    uint32_t a = reg_get(c, in->reg, size), b = host_read(p, size);                  \
+    uint32_t v = alu(c, op, size, a, b, &lf);                                         \
+    if (op != ALU_CMP) reg_set(c, in->reg, size, v);                                  \
+    c->lf = lf;                                                                       \
+  }                                                                                   \
+  void name##_EI_##r(Cpu *c, const Insn *in) {                                        \
+    LazyFlags lf;                                                                     \
+    uint32_t a = reg_get(c, in->rm, size), b = in->imm & size_mask(size);           \
+    uint32_t v = alu(c, op, size, a, b, &lf);                                         \
+    if (op != ALU_CMP) reg_set(c, in->rm, size, v);                                   \
+    c->lf = lf;                                                                       \
+  }                                                                                   \
+  void name##_EI_##m(Cpu *c, const Insn *in) {                                        \
+    uint8_t *p = ea32_host(c, in, size, op == ALU_CMP ? SEG_OK_R : SEG_OK_RW);        \
+    if (UNLIKELY(!p)) {                                                               \
+      name##_EI(c, in);                                                               \
+      return;                                                                         \
+    }                                                                                 \
+    LazyFlags lf;                                                                     \
+    uint32_t a = host_read(p, size), b = in->imm & size_mask(size);                  \
+    uint32_t v = alu(c, op, size, a, b, &lf);                                         \
+    if (op != ALU_CMP) host_write(p, size, v);                                        \
+    c->lf = lf;                                                                       \
+  }                                                                                   \
+  void name##_AI_##r(Cpu *c, const Insn *in) {                                        \
+    LazyFlags lf;                                                                     \
+    uint32_t a = reg_get(c, EAX, size), b = in->imm & size_mask(size);              \
+    uint32_t v = alu(c, op, size, a, b, &lf);                                         \
+    if (op != ALU_CMP) reg_set(c, EAX, size, v);                                      \
+    c->lf = lf;                                                                       \
   }
 
-#define ALU_OPERATION(name, op) ALU_HANDLERS(name, op) ALU_HANDLERS32(name, op)
+#define ALU_OPERATION(name, op)               \
+  ALU_HANDLERS(name, op)                      \
+  ALU_FORM_HANDLERS(name, op, 4, r32, m32)    \
+  ALU_FORM_HANDLERS(name, op, 1, r8, m8)
 ALU_OPERATION(add, ALU_ADD)
 ALU_OPERATION(or, ALU_OR)
 ALU_OPERATION(adc, ALU_ADC)

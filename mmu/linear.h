@@ -26,18 +26,26 @@ static inline uint8_t *lin_host(Cpu *c, uint32_t lin, int size, bool write) {
   return (uint8_t *)(e->addend + lin);
 }
 
+/* A little-endian value of size bytes at a host address lin_host gave. */
+static inline uint32_t host_read(const uint8_t *p, int size) {
+  return size == 1 ? *p : size == 2 ? ld16(p) : ld32(p);
+}
+
+static inline void host_write(uint8_t *p, int size, uint32_t v) {
+  if (size == 1) *p = (uint8_t)v;
+  else if (size == 2) st16(p, (uint16_t)v);
+  else st32(p, v);
+}
+
 static inline uint32_t lin_read(Cpu *c, uint32_t lin, int size) {
   const uint8_t *p = lin_host(c, lin, size, false);
-  if (!p) return lin_read_slow(c, lin, size);
-  return size == 1 ? *p : size == 2 ? ld16(p) : ld32(p);
+  return p ? host_read(p, size) : lin_read_slow(c, lin, size);
 }
 
 static inline void lin_write(Cpu *c, uint32_t lin, int size, uint32_t v) {
   uint8_t *p = lin_host(c, lin, size, true);
-  if (!p) lin_write_slow(c, lin, size, v);
-  else if (size == 1) *p = (uint8_t)v;
-  else if (size == 2) st16(p, (uint16_t)v);
-  else st32(p, v);
+  if (p) host_write(p, size, v);
+  else lin_write_slow(c, lin, size, v);
 }
 
 #endif
