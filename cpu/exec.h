@@ -44,10 +44,16 @@ static inline uint32_t seg_linear(Cpu *c, int seg, uint32_t off, int size, int a
  * address of [seg:off] when the segment allows the access and the TLB
  * maps it to host memory within one page, else NULL. On NULL nothing has
  * happened yet, and the handler hands the instruction to its generic
- * version, which takes the slow paths and raises any fault. */
+ * version, which takes the slow paths and raises any fault. A flat
+ * segment (Segment.flat) needs one test: its linear address is the
+ * offset, and an access that wraps past 4 GiB fails lin_host's tag
+ * compare (its last byte is in page 0, which no entry for the first byte's
+ * page can hold). */
 static inline uint8_t *seg_host(Cpu *c, int seg, uint32_t off, int size, int acc) {
+  const Segment *s = &c->seg[seg];
+  if ((s->flat & acc) == acc) return lin_host(c, off, size, acc & SEG_OK_W);
   if (UNLIKELY(!seg_allows(c, seg, off, size, acc))) return NULL;
-  return lin_host(c, c->seg[seg].base + off, size, acc & SEG_OK_W);
+  return lin_host(c, s->base + off, size, acc & SEG_OK_W);
 }
 
 /* The same for the ModRM memory operand of a 32-bit-addressing form. */

@@ -5,7 +5,7 @@
  * decode_handler() (the generic handler). Registers, EIP, EFLAGS (lazy
  * flags folded), memory and the fault raised must come out the same. Each
  * case runs the variant twice: with an empty TLB (it must hand over to the
- * generic handler) and with the TLB the first run filled (its fast path).
+ * generic handler) and with every RAM page in the TLB (its fast path).
  *
  * The random state aims at the edges the fast paths must respect: operand
  * offsets near segment limits and 4 GiB, expand-down-like ranges (lo > 0),
@@ -36,6 +36,7 @@ static Rig rig_new(void) {
   r.pm = phys_new(RAM);
   r.io = iobus_new();
   r.c = cpu_new(r.pm, r.io);
+  r.c->cr[0] |= CR0_PE; /* segment rights as protected mode derives them */
   return r;
 }
 
@@ -100,26 +101,23 @@ static LazyFlags some_record(Cpu *c) {
   return l;
 }
 
-/* The segment caches as a protected-mode loader could leave them. */
+/* Random protected-mode segments: flat ones mostly, and small limits,
+ * nonzero bases, expand-down, read-only, execute-only and not-present
+ * segments; seg_refresh() derives what the handlers check (lo, hi, ok,
+ * flat) as a segment load does. */
 static void some_segments(Cpu *c) {
+  static const uint16_t types[] = {DESC_RW, DESC_RW, DESC_RW, DESC_RW, DESC_RW, DESC_RW,
+                                   0, DESC_RW | DESC_DC, DESC_CODE | DESC_RW, DESC_CODE};
   for (int i = 0; i < SEG_COUNT; i++) {
     Segment *s = &c->seg[i];
     s->base = chance(70) ? 0 : rnd() % WINDOW;
-    s->lo = 0;
-    s->hi = 0xFFFFFFFFu;
-    s->ok = SEG_OK_RW;
-    if (chance(10)) s->hi = 0xFFFF;
-    if (chance(5)) s->hi = rnd() % WINDOW;
-    if (chance(5)) s->lo = rnd() % WINDOW;
-    if (chance(4)) s->ok = SEG_OK_R;
-    if (chance(3)) s->ok = 0;
-    s->limit = s->hi;
+    s->limit = chance(70) ? 0xFFFFFFFFu : chance(30) ? 0xFFFF : rnd() % (2 * WINDOW);
+    s->attr = (uint16_t)(types[rnd() % (sizeof types / sizeof types[0])] | DESC_S |
+                         (chance(97) ? DESC_P : 0) | (chance(90) ? DESC_DB : 0));
+    seg_refresh(c, s);
   }
-  c->seg[SEG_CS].ok = SEG_OK_R;
-  c->seg[SEG_CS].limit = chance(80) ? 0xFFFFFFFFu : rnd() % (2 * WINDOW);
   c->stack32 = chance(90);
 }
-
 typedef struct State {
   uint32_t r[8], eip, flags;
   LazyFlags lf;
@@ -301,7 +299,8 @@ Test(forms, variants_match_generic_handlers) {
     if (code_page) phys_mark_code(b.pm, code_page);
     outcome(&b, run(b.c, &in, generic), &want);
 
-    /* The variant on a: cold TLB, then warm. */
+    /* The variant on a: with an empty TLB, then with every RAM page in it
+     * (readable and writable, but for a code page). */
     state_load(ca, &s);
     memcpy(a.pm->ram, pristine, RAM);
     tlb_flush(&ca->tlbs[0]);
@@ -311,6 +310,7 @@ Test(forms, variants_match_generic_handlers) {
     state_load(ca, &s);
     memcpy(a.pm->ram, pristine, RAM);
     if (code_page) phys_mark_code(a.pm, code_page);
+    for (uint32_t page = 0; page < RAM; page += PAGE_SIZE) lin_fetch_phys(ca, page);
     uint64_t fills = ca->tlb_fills;
     outcome(&a, run(ca, &in, in.fn), &warm);
     compare(&want, &warm, bytes, in.len, "warm TLB");
