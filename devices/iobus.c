@@ -37,6 +37,7 @@ void iobus_unregister(IoBus *bus, uint16_t first, int count) {
 
 uint32_t io_in(IoBus *bus, uint16_t port, int size) {
   int s = bus->slot[port];
+  bus->accesses++;
   uint32_t v = !s ? (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1)
                   : bus->handlers[s - 1].ops->in(bus->handlers[s - 1].opaque, port, size);
   if (bus->trace)
@@ -46,6 +47,7 @@ uint32_t io_in(IoBus *bus, uint16_t port, int size) {
 
 void io_out(IoBus *bus, uint16_t port, int size, uint32_t value) {
   int s = bus->slot[port];
+  bus->accesses++;
   if (bus->trace)
     bus->trace(bus->trace_opaque, s ? bus->handlers[s - 1].name : "unclaimed", port, size, value, true);
   if (s) bus->handlers[s - 1].ops->out(bus->handlers[s - 1].opaque, port, size, value);

@@ -21,6 +21,9 @@ typedef struct IoBus {
   uint8_t slot[65536]; /* 0 = unclaimed, else index + 1 into handlers */
   struct { const IoPortOps *ops; void *opaque; const char *name; } handlers[255];
   int count;
+  /* Port accesses so far, claimed or not: lockstep checking (jit/lockstep.c)
+   * never re-runs a block that made one (a device saw it). */
+  uint64_t accesses;
   IoTraceFn trace;     /* NULL unless tracing */
   void *trace_opaque;
 } IoBus;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cpu/blocks.h"
+#include "jit/jit.h"
 #include "mmu/paging.h"
 
 #define SLICE_INSNS 20000 /* about 0.1 ms of guest time at interpreter speed */
@@ -510,6 +511,7 @@ MachineStop machine_run(Machine *m, uint64_t max_insns) {
     if (m->debugcon.exit_requested) return STOP_EXIT_PORT;
     if (m->until_met) return STOP_UNTIL;
     if (m->powered_off) return STOP_POWEROFF;
+    if (c->jit && c->jit->stop_on_divergence && c->jit->divergences) return STOP_JIT_DIVERGED;
     if (m->reset_requested) {
       m->reset_requested = false;
       machine_reset(m);

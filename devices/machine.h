@@ -135,6 +135,7 @@ typedef enum MachineStop {
   STOP_TIMEOUT,     /* the host-time limit ran out */
   STOP_QUIT,        /* the frontend asked to quit (monitor, window closed) */
   STOP_POWEROFF,    /* the guest powered the machine off (ACPI S5) */
+  STOP_JIT_DIVERGED, /* --jit-check: the JIT and the interpreter differed */
 } MachineStop;
 
 /* The VGA text screen as plain text lines (characters outside printable

@@ -44,7 +44,8 @@ static void usage(FILE *f) {
           "  -accel ENGINE      jit (default on x86-64 hosts), interp, or lockstep (the JIT\n"
           "                     checked against the interpreter; divergences are reported)\n"
           "  --no-jit           the interpreter alone (-accel interp)\n"
-          "  --jit-check        -accel lockstep: stop at the first JIT/interpreter difference\n"
+          "  --jit-check        -accel lockstep that stops at the first JIT/interpreter\n"
+          "                     difference, showing it (exit status 4)\n"
           "  --jit-cache MB     size of the JIT's code cache (default 64; flushed when full)\n"
           "  --perf-map         name translated blocks for perf(1) in /tmp/perf-PID.map\n"
           "  -no-reboot         stop on a triple fault (exit status 1) instead of resetting\n"
@@ -85,7 +86,8 @@ static void usage(FILE *f) {
           "Guest programs may print through the debug console (port 0xE9) and stop\n"
           "the machine with an exit status by writing it to port 0xF4.\n"
           "Exit status: the guest's (exit port), 0 when the CPU halts for good,\n"
-          "1 on a triple fault with -no-reboot or an error, 2 on bad usage, 3 at --max-insns.\n");
+          "1 on a triple fault with -no-reboot or an error, 2 on bad usage, 3 at --max-insns,\n"
+          "4 when --jit-check found a difference.\n");
 }
 
 /* Read a whole file; NULL (with the reason on stderr) on failure. */
@@ -238,6 +240,7 @@ int main(int argc, char **argv) {
   TraceOptions trace = {.lo = 0, .hi = 0xFFFFFFFFu, .cpl = -1};
   uint64_t num;
   int accel = -1; /* not chosen: the JIT where the host can run it */
+  bool jit_check = false;
   size_t jit_cache = 0; /* bytes; 0: CODECACHE_DEFAULT_SIZE */
   bool perf_map = false;
   double timeout_s = 0;
@@ -276,7 +279,10 @@ int main(int argc, char **argv) {
       }
       break;
     case OPT_NO_JIT: accel = ACCEL_INTERP; break;
-    case OPT_JIT_CHECK: accel = ACCEL_LOCKSTEP; break;
+    case OPT_JIT_CHECK:
+      accel = ACCEL_LOCKSTEP;
+      jit_check = true;
+      break;
     case OPT_JIT_CACHE:
       if (!parse_u64(optarg, &num) || num < 1 || num > 4096) {
         fprintf(stderr, "holo86: --jit-cache wants a size in MiB from 1 to 4096, not '%s'\n", optarg);
@@ -448,6 +454,10 @@ int main(int argc, char **argv) {
   } else if (jit_enable(m->cpu, accel, jit_cache) != 0) {
     fprintf(stderr, "holo86: cannot enable the JIT; interpreting\n");
   }
+  if (m->cpu->jit) {
+    m->cpu->jit->stop_on_divergence = jit_check;
+    m->cpu->jit->disasm = trace_disasm;
+  }
   if (stats && m->cpu->jit) m->cpu->jit->counting = true;
   if (perf_map && m->cpu->jit && jit_open_perf_map(m->cpu->jit) != 0)
     fprintf(stderr, "holo86: --perf-map: cannot write /tmp/perf-%d.map\n", (int)getpid());
@@ -532,6 +542,10 @@ int main(int argc, char **argv) {
   case STOP_TIMEOUT:
     fprintf(stderr, "holo86: stopped after the %g s timeout\n", timeout_s);
     status = 124;
+    break;
+  case STOP_JIT_DIVERGED:
+    fprintf(stderr, "holo86: --jit-check: stopped at the first difference\n");
+    status = 4;
     break;
   }
   /* The stub restores the CPU's debug hooks, which may be the tracer's:

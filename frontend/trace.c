@@ -24,6 +24,23 @@ struct Tracer {
 static const char *const reg_names[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
 static const char *const seg_names[SEG_COUNT] = {"es", "cs", "ss", "ds", "fs", "gs"};
 
+/* One instruction's text: mnemonic and operands. */
+static bool disasm_one(csh cs, const uint8_t *bytes, int len, uint32_t eip, char *out, size_t size) {
+  cs_insn *ci;
+  size_t n = cs_disasm(cs, bytes, (size_t)len, eip, 1, &ci);
+  if (n) snprintf(out, size, "%.31s %.160s", ci[0].mnemonic, ci[0].op_str);
+  if (n) cs_free(ci, n);
+  return n != 0;
+}
+
+bool trace_disasm(const uint8_t *bytes, int len, uint32_t eip, bool code32, char *out, size_t size) {
+  csh cs;
+  if (cs_open(CS_ARCH_X86, code32 ? CS_MODE_32 : CS_MODE_16, &cs) != CS_ERR_OK) return false;
+  bool ok = disasm_one(cs, bytes, len, eip, out, size);
+  cs_close(&cs);
+  return ok;
+}
+
 static void trace_insn(void *opaque, Cpu *c, const Insn *in, uint32_t phys, const CpuRegs *before) {
   Tracer *t = opaque;
   uint32_t lin = before->cs_base + before->eip;
@@ -41,13 +58,10 @@ static void trace_insn(void *opaque, Cpu *c, const Insn *in, uint32_t phys, cons
   }
   fputs(in->len > 10 ? "+ " : "  ", t->out);
 
-  cs_insn *ci;
   bool code32 = (c->seg[SEG_CS].attr & DESC_DB) && before->sel[SEG_CS] == c->seg[SEG_CS].sel;
-  size_t n = cs_disasm(code32 ? t->cs32 : t->cs16, bytes, in->len, before->eip, 1, &ci);
   char text[256];
-  if (n) snprintf(text, sizeof text, "%.31s %.160s", ci[0].mnemonic, ci[0].op_str);
-  else snprintf(text, sizeof text, "(not an instruction to capstone)");
-  if (n) cs_free(ci, n);
+  if (!disasm_one(code32 ? t->cs32 : t->cs16, bytes, in->len, before->eip, text, sizeof text))
+    snprintf(text, sizeof text, "(not an instruction to capstone)");
   fprintf(t->out, "%-36s", text);
 
   CpuRegs after;

@@ -30,4 +30,8 @@ struct Machine;
 void tracer_attach_io(Tracer *t, struct Machine *m);
 void tracer_close(Tracer *t);
 
+/* capstone's text for the instruction in bytes[0..len) at eip, into out;
+ * false if it is not one (jit/lockstep.c's report uses it: Jit.disasm). */
+bool trace_disasm(const uint8_t *bytes, int len, uint32_t eip, bool code32, char *out, size_t size);
+
 #endif

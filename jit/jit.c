@@ -37,11 +37,8 @@ int jit_enable(Cpu *c, int accel, size_t cache_size) {
     }
     c->jit = j;
   }
-  if (accel == ACCEL_LOCKSTEP && !c->jit->snap) {
-    c->jit->snap = malloc(sizeof(Cpu));
-    c->jit->shadow = malloc(sizeof(Cpu));
-    if (!c->jit->snap || !c->jit->shadow) return -1;
-  }
+  if (accel == ACCEL_LOCKSTEP && !c->jit->lockstep && !(c->jit->lockstep = lockstep_new(c)))
+    return -1;
   c->accel = (uint8_t)accel;
   return 0;
 }
@@ -59,8 +56,7 @@ void jit_free(Jit *j) {
   codecache_free(&j->cache);
   free(j->links);
   free(j->page_links);
-  free(j->snap);
-  free(j->shadow);
+  lockstep_free(j->lockstep);
   free(j);
 }
 
@@ -156,11 +152,8 @@ bool jit_exec(Cpu *c, const Block *cb) {
     }
   }
   if (c->accel == ACCEL_LOCKSTEP) {
-    if (jc->safe) {
-      jit_lockstep(c, b, jc);
-      return true;
-    }
-    j->lockstep_skipped++;
+    jit_lockstep(c, b, jc);
+    return true;
   }
   link_exit(c, j, b, jc);
   j->exit_slot = jit_run_code(c, jc);
@@ -226,6 +219,6 @@ void jit_print_stats(const Cpu *c) {
   if (c->accel == ACCEL_LOCKSTEP)
     fprintf(stderr,
             "jit lockstep: %" PRIu64 " block runs compared, %" PRIu64
-            " not comparable (touch memory), %" PRIu64 " divergences\n",
+            " not comparable (reached a device), %" PRIu64 " divergences\n",
             j->lockstep_checked, j->lockstep_skipped, j->divergences);
 }

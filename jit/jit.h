@@ -65,7 +65,7 @@
 enum {
   ACCEL_INTERP = 0, /* the interpreter (run_block) */
   ACCEL_JIT,        /* translated host code */
-  ACCEL_LOCKSTEP,   /* JIT, checked against the interpreter (see jit.c) */
+  ACCEL_LOCKSTEP,   /* JIT, checked against the interpreter (lockstep.c) */
 };
 
 #define JIT_DEFAULT_THRESHOLD 2
@@ -124,8 +124,13 @@ typedef struct Jit {
   uint32_t *page_links;
   JitJump jump[1u << JIT_JUMP_BITS];
   FILE *perf_map; /* --perf-map: "address size name" per translation */
-  /* Lockstep: the state before the block, and the interpreter's copy. */
-  Cpu *snap, *shadow;
+  /* Lockstep (lockstep.c): its state; whether the first divergence stops
+   * the CPU (--jit-check); the frontend's disassembler for the report, if
+   * any (capstone is not linked into the core): the text of the
+   * instruction in bytes[0..len) at eip, false if it has none. */
+  struct Lockstep *lockstep;
+  bool stop_on_divergence;
+  bool (*disasm)(const uint8_t *bytes, int len, uint32_t eip, bool code32, char *out, size_t size);
   uint8_t scratch[64 << 10]; /* code is assembled here, then committed */
 } Jit;
 
@@ -172,6 +177,12 @@ void jit_flush(Cpu *c);
 
 /* Run b's translation jc, then check it against the interpreter (lockstep.c). */
 void jit_lockstep(Cpu *c, const Block *b, JitCode *jc);
+/* Lockstep's state, for c's memory (it installs PhysMem.write_watch). NULL
+ * if out of memory. */
+typedef struct Lockstep Lockstep;
+Lockstep *lockstep_new(Cpu *c);
+void lockstep_free(Lockstep *ls);
+
 /* Name every translation from now on in /tmp/perf-PID.map, where perf(1)
  * looks for symbols of JIT code: guest_LLLLLLLL, its linear address.
  * Returns 0 or -1. */

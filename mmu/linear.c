@@ -5,6 +5,14 @@
 #include "mmu/paging.h"
 #include "mmu/physmem.h"
 
+/* May a TLB entry map the RAM page writable? Not ROM or cached code, whose
+ * writes need the slow path; and a watched memory's watcher must have seen
+ * the page first (physmem.h). */
+static bool map_writable(PhysMem *pm, uint32_t ppage, int acc) {
+  if (pm->pflags[ppage] & (PG_ROM | PG_CODE)) return false;
+  return !pm->write_watch || (acc == ACC_WRITE && pm->write_watch(pm->watch_opaque, ppage));
+}
+
 /* Translate lin for an access and fill its TLB entry; returns the
  * physical address. A page fault sets CR2 and raises #PF. */
 static uint32_t fill(Cpu *c, uint32_t lin, int acc) {
@@ -18,15 +26,17 @@ static uint32_t fill(Cpu *c, uint32_t lin, int acc) {
   }
   uint32_t phys = c->a20 ? w.phys : w.phys & ~(1u << 20);
   uint32_t ppage = phys >> PAGE_SHIFT;
-  TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
+  unsigned i = (lin >> 12) & (TLB_SIZE - 1);
+  TlbEntry *e = &c->tlb->e[i];
   uint8_t *host = pm->host[ppage];
+  tlb_will_change(c->tlb, i);
   e->ppage = ppage;
   e->global = w.global;
   e->tag_read = e->tag_write = TLB_INVALID;
   if (host && !c->slow_mem) {
     e->addend = (uintptr_t)host - (lin & ~0xFFFu);
     e->tag_read = lin & ~0xFFFu;
-    if (w.writable && !(pm->pflags[ppage] & (PG_ROM | PG_CODE))) e->tag_write = lin & ~0xFFFu;
+    if (w.writable && map_writable(pm, ppage, acc)) e->tag_write = lin & ~0xFFFu;
   }
   return phys;
 }

@@ -81,6 +81,7 @@ void phys_mark_code(PhysMem *pm, uint32_t page) {
 /* Every device access goes through these two, where --trace-io sees it. */
 static uint32_t mmio_read(PhysMem *pm, uint32_t page, uint32_t addr, int size) {
   int s = pm->mmio_slot[page] - 1;
+  pm->mmio_accesses++;
   uint32_t v = pm->mmio[s].ops->read(pm->mmio[s].opaque, addr, size);
   if (pm->trace) pm->trace(pm->trace_opaque, pm->mmio[s].ops->name, addr, size, v, false);
   return v;
@@ -88,6 +89,7 @@ static uint32_t mmio_read(PhysMem *pm, uint32_t page, uint32_t addr, int size) {
 
 static void mmio_write(PhysMem *pm, uint32_t page, uint32_t addr, int size, uint32_t v) {
   int s = pm->mmio_slot[page] - 1;
+  pm->mmio_accesses++;
   if (pm->trace) pm->trace(pm->trace_opaque, pm->mmio[s].ops->name, addr, size, v, true);
   pm->mmio[s].ops->write(pm->mmio[s].opaque, addr, size, v);
 }
@@ -105,6 +107,7 @@ static void write_host(PhysMem *pm, uint32_t addr, const uint8_t *b, uint32_t n)
   uint32_t page = addr >> PAGE_SHIFT;
   uint8_t f = pm->pflags[page];
   if (f & PG_ROM) return;
+  if (pm->write_watch) pm->write_watch(pm->watch_opaque, page);
   if ((f & PG_CODE) && pm->code_written) pm->code_written(pm->code_opaque, addr, n);
   memcpy(pm->host[page] + (addr & (PAGE_SIZE - 1)), b, n);
 }

@@ -45,6 +45,16 @@ typedef struct PhysMem {
    * the page holds no cached code. */
   void (*code_written)(void *opaque, uint32_t addr, uint32_t size);
   void *code_opaque;
+  /* Lockstep checking (jit/lockstep.c) re-runs blocks, so it must see each
+   * page they write before it changes, and never re-run what reached a
+   * device. While write_watch is set it is called before a write changes a
+   * RAM page, and before a TLB entry would map a page writable for a write
+   * access: the entry may do so only if it returns true (the watcher has
+   * saved the page, so later stores through the TLB need not reach it).
+   * mmio_accesses counts device-memory accesses. */
+  bool (*write_watch)(void *opaque, uint32_t page);
+  void *watch_opaque;
+  uint64_t mmio_accesses;
   MmioTraceFn trace; /* NULL unless tracing */
   void *trace_opaque;
 } PhysMem;

@@ -20,9 +20,31 @@ typedef struct TlbEntry {
   uintptr_t addend;   /* host address = addend + linear address */
 } TlbEntry;
 
+/* What entries held before their first change since the journal was
+ * attached: lockstep checking (jit/lockstep.c) re-runs a block from the
+ * state before it, the TLB included, since a hit or a miss decides whether
+ * a page walk sets accessed/dirty bits in guest memory. */
+typedef struct TlbUndo {
+  uint64_t saved[TLB_SIZE / 64]; /* bit i: old[i] holds entry i's old contents */
+  TlbEntry old[TLB_SIZE];
+} TlbUndo;
+
 typedef struct Tlb {
   TlbEntry e[TLB_SIZE];
+  TlbUndo *undo; /* NULL unless lockstep is recording */
 } Tlb;
+
+/* Every writer of an entry calls tlb_will_change() first: while a journal
+ * is attached, the entry's contents go there the first time. */
+void tlb_undo_save(Tlb *t, unsigned i);
+static inline void tlb_will_change(Tlb *t, unsigned i) {
+  if (t->undo) tlb_undo_save(t, i);
+}
+/* Put back every entry t->undo saved, and empty it. */
+void tlb_undo_restore(Tlb *t);
+/* Empty t->undo, keeping the entries as they are but not writable: the
+ * journal's owner allows writable entries only while it records. */
+void tlb_undo_keep_readonly(Tlb *t);
 
 void tlb_flush(Tlb *t);
 /* Drop every entry but global ones (a CR3 write). */

@@ -42,6 +42,7 @@ run "gdb on Linux, determinism (issue 9)" tests/gdb/linux.sh "$BUILD" "${GUEST:-
 if [ -d "$SST_DIR" ]; then
   run "SingleStepTests 80286" "$BUILD/sst-runner" "$SST_DIR"
   run "SingleStepTests 80286 through the JIT" "$BUILD/sst-runner" -jit "$SST_DIR"
+  run "SingleStepTests 80286 through the JIT in lockstep" "$BUILD/sst-runner" -lockstep "$SST_DIR"
 else
   echo "=== SingleStepTests 80286: SKIPPED: $SST_DIR not found (it lives in ../shared, for developers and CI)"
   skipped=$((skipped + 1))
