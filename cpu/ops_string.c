@@ -58,13 +58,13 @@ static uint32_t host_run(Cpu *c, const StrCtx *s, int seg, uint32_t off, int siz
   const Segment *sg = &c->seg[seg];
   if (!(sg->ok & (write ? SEG_OK_W : SEG_OK_R)) || off < sg->lo || off > sg->hi) return 0;
   uint32_t lin = sg->base + off;
-  const TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
-  if ((write ? e->tag_write : e->tag_read) != (lin & ~0xFFFu)) return 0;
+  uint8_t *p = lin_host(c, lin, 1, write);
+  if (!p) return 0;
   uint32_t bytes = 0x1000 - (lin & 0xFFF);
   uint32_t to_limit = sg->hi - off + 1, to_wrap = s->amask - off + 1;
   if (to_limit && to_limit < bytes) bytes = to_limit;
   if (to_wrap && to_wrap < bytes) bytes = to_wrap;
-  *host = (uint8_t *)(e->addend + lin);
+  *host = p;
   return bytes / (uint32_t)size;
 }
 
