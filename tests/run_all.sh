@@ -28,6 +28,7 @@ run "decoder vs capstone" "$BUILD/decoder-vs-capstone"
 run "x87 soft float vs the host FPU" "$BUILD/fpu-diff"
 run "command line and demo" tests/cli/test_cli.sh "$BUILD"
 run "protected mode and paging programs" tests/pm/run.sh "$BUILD"
+run "protected mode and paging programs under --jit-check" tests/pm/run.sh "$BUILD" --jit-check
 run "JIT guest programs: SMC, precise faults, IRQ latency (3 engines)" tests/jit/run.sh "$BUILD"
 run "Multiboot kernels (-kernel)" tests/multiboot/run.sh "$BUILD"
 run "SeaBIOS and FreeDOS" tests/guests/freedos.sh "$BUILD"

@@ -1,9 +1,11 @@
 #!/bin/sh
-# tests/pm/run.sh BUILD_DIR — runs every bare-metal protected-mode test
-# image BUILD_DIR/tests/pm/*.bin on BUILD_DIR/holo86 (or ./holo86), one
-# line PASS/FAIL per program (with its output on failure), and ends with
+# tests/pm/run.sh BUILD_DIR [HOLO86 OPTION...] — runs every bare-metal
+# protected-mode test image BUILD_DIR/tests/pm/*.bin on BUILD_DIR/holo86
+# (or ./holo86), with the options given (e.g. --jit-check), one line
+# PASS/FAIL per program (with its output on failure), and ends with
 # "N passed, N failed". Exit status 0 only if every program passed.
 BUILD=${1:-build}
+[ $# -gt 0 ] && shift
 HOLO=$BUILD/holo86
 [ -x "$HOLO" ] || HOLO=./holo86
 passed=0 failed=0
@@ -12,7 +14,7 @@ trap 'rm -f "$out"' EXIT INT TERM
 for bin in "$BUILD"/tests/pm/*.bin; do
   [ -e "$bin" ] || continue
   name=$(basename "$bin" .bin)
-  timeout 20 "$HOLO" -bios "$bin" --max-insns 200000000 >"$out" 2>&1
+  timeout 60 "$HOLO" "$@" -bios "$bin" --max-insns 200000000 >"$out" 2>&1
   rc=$?
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1))
