@@ -449,6 +449,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "holo86: %s%s%s\n", bios_path ? bios_path : "", bios_path ? ": " : "", err);
     return 1;
   }
+  /* The test suites run whole under another engine with HOLO86_ACCEL. */
+  const char *env_accel = getenv("HOLO86_ACCEL");
+  if (accel < 0 && env_accel && (accel = jit_parse_accel(env_accel)) < 0) {
+    fprintf(stderr, "holo86: HOLO86_ACCEL wants interp, jit or lockstep, not '%s'\n", env_accel);
+    machine_free(m);
+    return 2;
+  }
   if (accel < 0) {
     if (jit_enable(m->cpu, ACCEL_JIT, jit_cache) != 0) jit_enable(m->cpu, ACCEL_INTERP, 0);
   } else if (jit_enable(m->cpu, accel, jit_cache) != 0) {
