@@ -1,8 +1,8 @@
 /* Lockstep checking (-accel lockstep, --jit-check); see jit.h.
  *
- * Every translated block runs twice from the same state: first as JIT
- * code, then in the interpreter (cpu_run_block, the reference). The state
- * before the block is kept so it can be put back in between:
+ * Every translated block runs from the same state as JIT code, then in the
+ * interpreter (cpu_run_block, the reference). The state before the block
+ * is kept so it can be put back in between:
  *
  *  - the Cpu, copied without its TLBs (1 KiB instead of 13);
  *  - the TLBs through their undo journals (mmu/tlb.h): each entry is saved
@@ -10,14 +10,18 @@
  *    access hits decides whether a page walk sets accessed/dirty bits;
  *  - memory through PhysMem.write_watch (mmu/physmem.h): a RAM page is
  *    copied before the first write to it. The TLB maps a page writable only
- *    once it is saved, and only during the block: the first store to a page
- *    takes the slow path (which saves it), the next ones the TLB's fast
- *    paths (the JIT's inline stores among them), which need no watch.
+ *    once it is saved (an entry that would be writable is TLB_WPROT until
+ *    then): the first store to a page takes the slow path, which saves it,
+ *    the next ones the TLB's fast paths (the JIT's inline stores among
+ *    them), which need no watch. So that first stores too run as they
+ *    would without lockstep, a block whose first run saved pages behind
+ *    TLB_WPROT entries runs in the JIT again, those entries writable, and
+ *    that run is the one compared.
  *
  * After the JIT's run its registers and the pages it wrote are kept, the
- * old state is put back (a page that held code gets PG_CODE again, so the
- * interpreter's write to it invalidates cached code exactly as the JIT's
- * did), the interpreter runs, and the two results are compared: general,
+ * old state is put back (a page that held code gets PG_CODE back, so the
+ * interpreter's writes to it reach the block cache as the JIT's did), the
+ * interpreter runs, and the two results are compared: general,
  * segment, control and x87 registers, EIP, EFLAGS, the instruction count,
  * the exception raised if any, and every page either engine wrote. A fault
  * in either run longjmps back here (cpu_fault), so faulting blocks are
@@ -61,6 +65,13 @@ typedef struct SavedPage {
 /* What the watch does with a first write to a page. */
 enum { IDLE, RECORD_JIT, RECORD_INTERP };
 
+/* A TLB entry made writable for the block's runs: Cpu.tlbs[tlb].e[index]. */
+typedef struct Grant {
+  uint8_t tlb, index;
+} Grant;
+#define GRANTS_MAX 16
+_Static_assert(TLB_SIZE <= 256, "Grant.index is a byte");
+
 struct Lockstep {
   PhysMem *mem;
   Cpu snap;      /* the Cpu before the block (its TLBs: undo) */
@@ -70,6 +81,8 @@ struct Lockstep {
   SavedPage *pages;
   uint32_t n_pages, cap_pages;
   SavedPage *last;    /* the page the watch saw last */
+  Grant grants[GRANTS_MAX];
+  uint32_t n_grants;
   uint64_t io_accesses, mmio_accesses; /* before the block */
   uint32_t device_calls; /* through the Cpu's device hooks, in the block */
   /* The Cpu's hooks into the machine, replaced during the block. */
@@ -199,7 +212,7 @@ Lockstep *lockstep_new(Cpu *c) {
   ls->mem = c->mem;
   c->mem->write_watch = page_written;
   c->mem->watch_opaque = ls;
-  paging_flush_all(c); /* outside blocks no TLB entry may be writable */
+  paging_flush_all(c); /* no TLB entry may be writable before its page is saved */
   return ls;
 }
 
@@ -224,7 +237,17 @@ static void open_window(Lockstep *ls, Cpu *c) {
   ls->device_calls = 0;
   ls->io_accesses = c->io->accesses;
   ls->mmio_accesses = c->mem->mmio_accesses;
+  ls->n_grants = 0;
   ls->phase = RECORD_JIT;
+}
+
+/* Run b in one engine (jc: its translation; NULL: the interpreter). A
+ * fault longjmps back here instead of to cpu_run(): true if it faulted. */
+static bool run_caught(Cpu *c, const Block *b, JitCode *jc) {
+  if (setjmp(c->fault_jmp)) return true;
+  if (jc) jit_run_code(c, jc);
+  else cpu_run_block(c, b);
+  return false;
 }
 
 /* Did the run reach a device? Then it cannot be repeated. */
@@ -235,10 +258,10 @@ static bool reached_device(const Lockstep *ls, const Cpu *c) {
 
 /* Put memory, the TLBs and the Cpu back as they were before the block,
  * after the JIT's run (jit: keep the pages as it left them first) or the
- * interpreter's. code_epoch and last_block stay
- * as the run left them: they describe the block cache, which is not
- * rewound (a write to code invalidated blocks, a flush recycled them).
- * The tracer sees the first run only. */
+ * interpreter's, with the granted entries writable. code_epoch and
+ * last_block stay as the run left them: they describe the block cache,
+ * which is not rewound (a write to code invalidated blocks, a flush
+ * recycled them). The tracer sees the first run only. */
 static void rewind_state(Lockstep *ls, Cpu *c, bool jit) {
   for (uint32_t i = 0; i < ls->n_pages; i++) {
     SavedPage *p = &ls->pages[i];
@@ -249,6 +272,11 @@ static void rewind_state(Lockstep *ls, Cpu *c, bool jit) {
   }
   tlb_undo_restore(&c->tlbs[0]);
   tlb_undo_restore(&c->tlbs[1]);
+  for (uint32_t g = 0; g < ls->n_grants; g++) {
+    Tlb *t = &c->tlbs[ls->grants[g].tlb];
+    tlb_will_change(t, ls->grants[g].index);
+    t->e[ls->grants[g].index].tag_write &= ~TLB_WPROT;
+  }
   uint32_t epoch = c->code_epoch;
   const struct Block *last = c->last_block;
   copy_cpu(c, &ls->snap);
@@ -258,25 +286,57 @@ static void rewind_state(Lockstep *ls, Cpu *c, bool jit) {
   ls->clock_pos = 0;
 }
 
+/* The entries the first run refilled (the journal names them) that were
+ * TLB_WPROT before the block, for a page it saved: without lockstep its
+ * stores would have gone through them. */
+static void find_grants(Lockstep *ls) {
+  for (int t = 0; t < 2; t++)
+    for (unsigned w = 0; w < TLB_SIZE / 64; w++)
+      for (uint64_t m = ls->undo[t].saved[w]; m; m &= m - 1) {
+        unsigned i = w * 64 + (unsigned)__builtin_ctzll(m);
+        const TlbEntry *old = &ls->undo[t].old[i];
+        if ((old->tag_write & 0xFFF) != TLB_WPROT || ls->n_grants == GRANTS_MAX) continue;
+        for (uint32_t k = 0; k < ls->n_pages; k++)
+          if (ls->pages[k].page == old->ppage) {
+            ls->grants[ls->n_grants++] = (Grant){(uint8_t)t, (uint8_t)i};
+            break;
+          }
+      }
+}
+
+/* Run the translation again from the state before the block. */
+static bool rerun_jit(Lockstep *ls, Cpu *c, const Block *b, JitCode *jc) {
+  rewind_state(ls, c, false);
+  ls->phase = RECORD_JIT;
+  ls->n_clock = 0;
+  return run_caught(c, b, jc);
+}
+
+/* No entry may stay writable after the block (the next one has not saved
+ * its page): those the block made writable, all among the entries it
+ * changed, become TLB_WPROT again. */
+static void settle_tlb(Lockstep *ls, Cpu *c) {
+  for (int t = 0; t < 2; t++) {
+    TlbUndo *u = &ls->undo[t];
+    for (unsigned w = 0; w < TLB_SIZE / 64; w++) {
+      for (uint64_t m = u->saved[w]; m; m &= m - 1) {
+        TlbEntry *e = &c->tlbs[t].e[w * 64 + (unsigned)__builtin_ctzll(m)];
+        if (!(e->tag_write & 0xFFF)) e->tag_write |= TLB_WPROT;
+      }
+      u->saved[w] = 0;
+    }
+    c->tlbs[t].undo = NULL;
+  }
+}
+
 /* Stop recording and leave c as the last run left it, with cpu_run()'s
  * fault handler back in place. */
 static void close_window(Lockstep *ls, Cpu *c) {
   ls->phase = IDLE;
-  tlb_undo_keep_readonly(&c->tlbs[0]);
-  tlb_undo_keep_readonly(&c->tlbs[1]);
-  c->tlbs[0].undo = c->tlbs[1].undo = NULL;
+  settle_tlb(ls, c);
   unhook_devices(ls, c);
   c->tracer = ls->snap.tracer;
   memcpy(c->fault_jmp, ls->snap.fault_jmp, sizeof c->fault_jmp);
-}
-
-/* Run b in one engine (jc: its translation; NULL: the interpreter). A
- * fault longjmps back here instead of to cpu_run(): true if it faulted. */
-static bool run_caught(Cpu *c, const Block *b, JitCode *jc) {
-  if (setjmp(c->fault_jmp)) return true;
-  if (jc) jit_run_code(c, jc);
-  else cpu_run_block(c, b);
-  return false;
 }
 
 /* ------------------------------------------------------------------------
@@ -439,10 +499,7 @@ static int first_bad_insn(Lockstep *ls, Cpu *c, const Block *b) {
       bad = -1;
       break;
     }
-    rewind_state(ls, c, false);
-    ls->phase = RECORD_JIT;
-    ls->n_clock = 0;
-    bool jf = run_caught(c, t, jc), rf;
+    bool jf = rerun_jit(ls, c, t, jc), rf;
     Diff d;
     if (interp_and_compare(ls, c, t, jf, &rf, &d)) {
       bad = (int)k - 1;
@@ -483,6 +540,8 @@ void jit_lockstep(Cpu *c, const Block *b, JitCode *jc) {
     j->lockstep_skipped++;
   } else {
     j->lockstep_checked++;
+    find_grants(ls);
+    if (ls->n_grants) jf = rerun_jit(ls, c, b, jc);
     Diff d;
     if (interp_and_compare(ls, c, b, jf, &rf, &d) && j->divergences++ == 0) {
       /* Name the instruction, then redo the interpreter's run: the run

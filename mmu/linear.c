@@ -5,12 +5,15 @@
 #include "mmu/paging.h"
 #include "mmu/physmem.h"
 
-/* May a TLB entry map the RAM page writable? Not ROM or cached code, whose
- * writes need the slow path; and a watched memory's watcher must have seen
- * the page first (physmem.h). */
-static bool map_writable(PhysMem *pm, uint32_t ppage, int acc) {
-  if (pm->pflags[ppage] & (PG_ROM | PG_CODE)) return false;
-  return !pm->write_watch || (acc == ACC_WRITE && pm->write_watch(pm->watch_opaque, ppage));
+/* The write tag of an entry for a writable RAM page: none for ROM or
+ * cached code, whose writes need the slow path; TLB_WPROT until a watched
+ * memory's watcher has seen the page (physmem.h), which a write access
+ * asks it to do. */
+static uint32_t write_tag(PhysMem *pm, uint32_t ppage, uint32_t page, int acc) {
+  if (pm->pflags[ppage] & (PG_ROM | PG_CODE)) return TLB_INVALID;
+  if (!pm->write_watch || (acc == ACC_WRITE && pm->write_watch(pm->watch_opaque, ppage)))
+    return page;
+  return page | TLB_WPROT;
 }
 
 /* Translate lin for an access and fill its TLB entry; returns the
@@ -36,7 +39,7 @@ static uint32_t fill(Cpu *c, uint32_t lin, int acc) {
   if (host && !c->slow_mem) {
     e->addend = (uintptr_t)host - (lin & ~0xFFFu);
     e->tag_read = lin & ~0xFFFu;
-    if (w.writable && map_writable(pm, ppage, acc)) e->tag_write = lin & ~0xFFFu;
+    if (w.writable) e->tag_write = write_tag(pm, ppage, lin & ~0xFFFu, acc);
   }
   return phys;
 }

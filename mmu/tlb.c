@@ -53,12 +53,3 @@ void tlb_undo_restore(Tlb *t) {
     u->saved[w] = 0;
   }
 }
-
-void tlb_undo_keep_readonly(Tlb *t) {
-  TlbUndo *u = t->undo;
-  for (unsigned w = 0; w < TLB_SIZE / 64; w++) {
-    for (uint64_t m = u->saved[w]; m; m &= m - 1)
-      t->e[w * 64 + (unsigned)__builtin_ctzll(m)].tag_write = TLB_INVALID;
-    u->saved[w] = 0;
-  }
-}

@@ -11,6 +11,10 @@
 #define TLB_SIZE (1u << TLB_BITS)
 /* A tag that no page-aligned linear address equals. */
 #define TLB_INVALID 1u
+/* tag_write = linear page | TLB_WPROT: the page is writable, but a
+ * watcher (PhysMem.write_watch) must see it before the fast path may
+ * write it; like TLB_INVALID, no page-aligned address equals it. */
+#define TLB_WPROT 2u
 
 typedef struct TlbEntry {
   uint32_t tag_read;  /* linear page address if readable via host, else invalid */
@@ -42,9 +46,6 @@ static inline void tlb_will_change(Tlb *t, unsigned i) {
 }
 /* Put back every entry t->undo saved, and empty it. */
 void tlb_undo_restore(Tlb *t);
-/* Empty t->undo, keeping the entries as they are but not writable: the
- * journal's owner allows writable entries only while it records. */
-void tlb_undo_keep_readonly(Tlb *t);
 
 void tlb_flush(Tlb *t);
 /* Drop every entry but global ones (a CR3 write). */

@@ -8,6 +8,7 @@
 #include "cpu/blocks.h"
 #include "jit/emit.h"
 #include "jit/jit.h"
+#include "mmu/linear.h"
 #include "mmu/paging.h"
 #include "tests/unit/harness.h"
 
@@ -248,6 +249,28 @@ static void wrong_fault(Cpu *c) {
   cpu_fault(c, EXC_GP, 0);
 }
 
+/* The store as translated code makes it: through the TLB when the entry
+ * allows writes (where this one stores `fast`), else the handler's slow
+ * path (which stores the right byte). */
+static int fast_stores;
+static void tlb_store(Cpu *c, uint8_t fast) {
+  uint32_t lin = c->seg[SEG_DS].base + 0x10;
+  TlbEntry *e = &c->tlb->e[(lin >> 12) & (TLB_SIZE - 1)];
+  if (e->tag_write == (lin & ~0xFFFu)) {
+    *(uint8_t *)(e->addend + lin) = fast;
+    fast_stores++;
+  } else {
+    lin_write(c, lin, 1, 0x42);
+  }
+  c->r[EAX] = (c->r[EAX] & 0xFFFF0000u) | 0x1234;
+  c->eip += sizeof fake_code;
+  c->icount += 3;
+  c->halted = true;
+}
+
+static void right_inline_store(Cpu *c) { tlb_store(c, 0x42); }
+static void wrong_inline_store(Cpu *c) { tlb_store(c, 0x43); }
+
 /* push rbx ; mov rax, fn ; call rax ; xor eax, eax ; pop rbx ; ret */
 static JitCode *fake_translation(Jit *j, void (*fn)(Cpu *)) {
   uint8_t buf[sizeof(JitCode) + 64] = {0};
@@ -265,10 +288,13 @@ static JitCode *fake_translation(Jit *j, void (*fn)(Cpu *)) {
   return jc;
 }
 
-/* The block at CS:IP through lockstep with fn as its translation. */
-static Machine *run_fake(void (*fn)(Cpu *), bool stop) {
+/* The block at CS:IP through lockstep with fn as its translation; warm:
+ * the TLB maps the data page, writable but for lockstep's watch, as a
+ * store before the block leaves it. */
+static Machine *run_fake_tlb(void (*fn)(Cpu *), bool stop, bool warm) {
   Machine *m = lockstep(fake_code, sizeof fake_code);
   Cpu *c = m->c;
+  if (warm) lin_write(c, c->seg[SEG_DS].base + 0x20, 1, 0);
   c->jit->stop_on_divergence = stop;
   const Block *b = blocks_lookup(c);
   JitCode *jc = fake_translation(c->jit, fn);
@@ -276,6 +302,8 @@ static Machine *run_fake(void (*fn)(Cpu *), bool stop) {
   if (!setjmp(c->fault_jmp)) jit_lockstep(c, b, jc);
   return m;
 }
+
+static Machine *run_fake(void (*fn)(Cpu *), bool stop) { return run_fake_tlb(fn, stop, false); }
 
 /* The interpreter's result, whatever the translation did. */
 static void expect_reference(Machine *m) {
@@ -326,5 +354,23 @@ Test(lockstep, stops_at_a_divergence_when_asked) {
   Machine *m = run_fake(wrong_store, true);
   cr_expect(m->c->events & EV_STOP, "EV_STOP not posted");
   expect_one_divergence(m);
+  h_free(m);
+}
+
+/* A first store to a page goes through the slow path while lockstep saves
+ * the page; the JIT runs again with the TLB entry writable, so a wrong
+ * inline store is caught even when it is the block's first to the page. */
+Test(lockstep, first_inline_store_to_a_page_is_checked) {
+  fast_stores = 0;
+  Machine *m = run_fake_tlb(right_inline_store, false, true);
+  cr_expect_eq(fast_stores, 1, "the second JIT run stored through the TLB %d times", fast_stores);
+  cr_expect_eq(m->c->jit->divergences, 0);
+  expect_reference(m);
+  h_free(m);
+  fast_stores = 0;
+  m = run_fake_tlb(wrong_inline_store, false, true);
+  cr_expect_eq(fast_stores, 1);
+  expect_one_divergence(m);
+  expect_reference(m);
   h_free(m);
 }
