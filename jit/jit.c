@@ -186,8 +186,10 @@ static void print_helper_calls(const Jit *j) {
   for (int op = 0; op < 0x400; op++) {
     total += j->helper_calls[op];
     if (!j->helper_calls[op]) continue;
-    int k = n < TOP ? n++ : TOP - 1;
-    if (k == TOP - 1 && n == TOP && j->helper_calls[top[k]] >= j->helper_calls[op]) continue;
+    int k;
+    if (n < TOP) k = n++;
+    else if (j->helper_calls[top[TOP - 1]] >= j->helper_calls[op]) continue;
+    else k = TOP - 1;
     while (k > 0 && j->helper_calls[top[k - 1]] < j->helper_calls[op]) top[k] = top[k - 1], k--;
     top[k] = op;
   }

@@ -5,9 +5,10 @@
  * insn_eip/insn_esp, advances EIP (wrapping at 64 KiB in 16-bit code),
  * calls the instruction's interpreter handler with (Cpu *, const Insn *),
  * counts it in icount and leaves for the dispatcher when c->events is set.
- * The most common register-only instructions (MOV, ADD/SUB/CMP/AND/OR/XOR,
- * INC/DEC, Jcc after a known flags producer, JMP) are emitted inline,
- * writing exactly the state their handlers write (see translate.c).
+ * The common instructions are emitted inline instead, register forms
+ * directly and memory forms through an inline segment and soft-TLB fast
+ * path with the handler as the slow path, writing exactly the state their
+ * handlers write (see translate.c).
  *
  * Host state: the code keeps the Cpu pointer in RBX (callee-saved) and
  * nothing else across a handler call; all guest state lives in the Cpu.
@@ -72,7 +73,6 @@ enum {
 
 /* What a translation knows about itself; the host code follows it. */
 typedef struct JitCode {
-  uint32_t safe;     /* register-only: lockstep can re-run it in the interpreter */
   uint32_t n_inline; /* instructions emitted inline (the rest call handlers) */
   uint32_t size;     /* bytes of host code */
   uint32_t body;     /* offset in code of the body (after the prologue): chained

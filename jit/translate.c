@@ -81,7 +81,6 @@ typedef struct Tr {
   int n_exits;
   size_t rets[4];    /* jumps to ret (return the slot in RAX) */
   int n_rets;
-  bool safe;
   uint32_t n_inline;
 } Tr;
 
@@ -257,26 +256,6 @@ static int lf_after_handler(const Insn *in) {
   if (handler_of(in) == bt_EI || handler_of(in) == bt_EG) return LF_NONE; /* CF set eagerly */
   if (handler_of(in) == test_EG || handler_of(in) == test_AI || handler_of(in) == test_EI) return LF_LOGIC;
   return -1;
-}
-
-/* Handlers that touch nothing but registers and flags when they have no
- * memory operand: a block made of these (and inline code) can be re-run
- * by the interpreter on a copy of the CPU, which is what lockstep does. */
-static bool register_only(const Insn *in) {
-  static const Handler any_form[] = {lea, nop, cbw, cwd, clc, stc, cmc, cld, std, lahf, sahf,
-                                     salc, inc_r, dec_r, xchg_r, mov_rI, jcc, jmp_rel, bswap,
-                                     loop_jcxz, test_AI};
-  static const Handler mod3[] = {mov_EG, mov_GE, mov_EI, xchg_EG, inc_E, dec_E, not_E, neg_E,
-                                 test_EG, test_EI, shift_E, shld, shrd, bsf, bsr, movzx, movsx,
-                                 setcc, cmov, imul_GE, imul_GEI, mul_E, imul_E, div_E, idiv_E};
-  for (size_t i = 0; i < sizeof any_form / sizeof any_form[0]; i++)
-    if (handler_of(in) == any_form[i]) return true;
-  const struct AluForm *f = alu_form(handler_of(in));
-  if (f && (f->form == F_AI || in->mod == 3)) return true;
-  if (in->mod == 3 && (in->dflags & D_M))
-    for (size_t i = 0; i < sizeof mod3 / sizeof mod3[0]; i++)
-      if (handler_of(in) == mod3[i]) return true;
-  return false;
 }
 
 /* ------------------------------------------------------------------------
@@ -1280,7 +1259,7 @@ static bool try_inline(Tr *t, const Insn *in, bool last) {
 
 JitCode *jit_translate(Cpu *c, Block *b) {
   Jit *j = c->jit;
-  Tr t = {.jit = j, .b = b, .code32 = b->mode & 1, .lf_op = -1, .safe = true};
+  Tr t = {.jit = j, .b = b, .code32 = b->mode & 1, .lf_op = -1};
   JitCode hdr = {0};
   emit_init(&t.e, j->scratch + sizeof hdr, sizeof j->scratch - sizeof hdr);
   /* push rbx ; mov rbx, rdi */
@@ -1309,7 +1288,6 @@ JitCode *jit_translate(Cpu *c, Block *b) {
       t.n_inline++;
       break;
     }
-    if (!register_only(in)) t.safe = false;
     if (is_mem_mov(in)) {
       inline_mem_mov(&t, in); /* flags untouched on both paths: lf_op stays */
     } else if (is_mem_alu(in)) {
@@ -1349,7 +1327,6 @@ JitCode *jit_translate(Cpu *c, Block *b) {
     j->failed++;
     return NULL;
   }
-  hdr.safe = t.safe;
   hdr.n_inline = t.n_inline;
   hdr.size = (uint32_t)emit_size(&t.e);
   memcpy(j->scratch, &hdr, sizeof hdr);
