@@ -137,14 +137,27 @@ static void count(Tr *t, uint64_t *counter) {
   emit_alu_mem_imm(&t->e, HA_ADD, 8, hmem(H_RAX, 0), 1);
 }
 
-/*   mov rdi, rbx ; mov rsi, in ; mov rax, fn ; call rax */
+/* A C function whose first argument is the Cpu:
+ *   mov rdi, rbx ; mov rax, fn ; call rax */
+static void call_c(Tr *t, uintptr_t fn) {
+  emit_mov_reg(&t->e, 8, H_RDI, H_RBX);
+  emit_mov_imm64(&t->e, H_RAX, (uint64_t)fn);
+  emit_call_reg(&t->e, H_RAX);
+}
+
+/*   mov rsi, in ; <call_c fn> */
 static void call_handler(Tr *t, const Insn *in, Handler fn) {
   count(t, &t->jit->helper_calls[in->op]);
   t->jit->helper_fn[in->op] = handler_of(in);
-  emit_mov_reg(&t->e, 8, H_RDI, H_RBX);
   emit_mov_imm64(&t->e, H_RSI, (uint64_t)(uintptr_t)in);
-  emit_mov_imm64(&t->e, H_RAX, (uint64_t)(uintptr_t)fn);
-  emit_call_reg(&t->e, H_RAX);
+  call_c(t, (uintptr_t)fn);
+}
+
+/* Fold the lazy-flags record into EFLAGS unless it is known empty:
+ *   <call_c flags_materialize> */
+static void materialize(Tr *t) {
+  if (t->lf_op != LF_NONE) call_c(t, (uintptr_t)flags_materialize);
+  t->lf_op = LF_NONE;
 }
 
 /*   cmp dword [rbx+events], 0 ; jne exit */
@@ -203,9 +216,7 @@ static void emit_continue(Tr *t, long delta) {
     emit_jmp_reg(e, H_RAX);
     emit_patch_rel32(e, miss1, emit_size(e));
     emit_patch_rel32(e, miss2, emit_size(e));
-    emit_mov_reg(e, 8, H_RDI, H_RBX);
-    emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)jit_lookup);
-    emit_call_reg(e, H_RAX);
+    call_c(t, (uintptr_t)jit_lookup);
     emit_test_reg(e, 8, H_RAX, H_RAX);
     t->exits[t->n_exits++] = emit_jcc(e, HC_E, -1);
     emit_jmp_reg(e, H_RAX);
@@ -472,18 +483,13 @@ static void inline_partial_flags_op(Tr *t, const Insn *in) {
  *   or|and|xor dword [rbx+r], 1<<bit                      ; (BTS/BTR/BTC) */
 static void inline_bt(Tr *t, const Insn *in) {
   Emit *e = &t->e;
-  if (t->lf_op != LF_NONE) {
-    emit_mov_reg(e, 8, H_RDI, H_RBX);
-    emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)flags_materialize);
-    emit_call_reg(e, H_RAX);
-  }
+  materialize(t);
   uint8_t bit = (uint8_t)(in->imm & 31);
   emit_load(e, 4, H_RAX, greg(in->rm, 4));
   emit_shift_imm(e, HS_SHR, 4, H_RAX, bit);
   emit_alu_imm(e, HA_AND, 4, H_RAX, 1);
   emit_alu_mem_imm(e, HA_AND, 4, field(OFF(flags)), ~(uint32_t)F_CF);
   emit_alu_store(e, HA_OR, 4, field(OFF(flags)), H_RAX);
-  t->lf_op = LF_NONE;
   inline_partial_flags_op(t, in);
 }
 
@@ -525,9 +531,7 @@ static void capture_carry(Tr *t, bool need) {
   }
   case LF_INC: case LF_DEC: break;
   default:
-    emit_mov_reg(e, 8, H_RDI, H_RBX);
-    emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)record_cf);
-    emit_call_reg(e, H_RAX);
+    call_c(t, (uintptr_t)record_cf);
     emit_store(e, 1, field(OFF(lf.carry)), H_RAX);
   }
 }
@@ -643,16 +647,11 @@ static void host_flags(Tr *t, int cc) {
   default:
     break;
   }
-  if (t->lf_op != LF_NONE) {
-    emit_mov_reg(e, 8, H_RDI, H_RBX);
-    emit_mov_imm64(e, H_RAX, (uint64_t)(uintptr_t)flags_materialize);
-    emit_call_reg(e, H_RAX);
-  }
+  materialize(t);
   emit_load(e, 4, H_RAX, field(OFF(flags)));
   emit_alu_imm(e, HA_AND, 4, H_RAX, F_ARITH);
   emit_push(e, H_RAX);
   emit_popf(e);
-  t->lf_op = LF_NONE;
 }
 
 /* SETcc r8 and CMOVcc r, r (register operands), the condition from
