@@ -169,11 +169,35 @@ static inline void exec_insn(Cpu *c, const Insn *in) {
   c->icount++;
 }
 
-/* A block's instructions; stops early when an event is posted. */
+/* A block's instructions; stops early when an event is posted. This is
+ * exec_insn() unrolled over the block with EIP and the instruction count
+ * kept in registers: c->eip and c->icount are only stored, never loaded
+ * back, so no instruction waits on the previous one's store of them. That holds because a
+ * block's instructions fall through to each other: only its last one (a
+ * D_END control transfer) or a handler that posts an event moves EIP, and
+ * a fault leaves by longjmp with insn_eip and icount exact.
+ *
+ * c->icount is the number retired before the running instruction, which
+ * is what a handler reading the clock (RDTSC, a device in --deterministic
+ * time) must see. The last instruction's count is added to whatever its
+ * handler left there: a REP slice that runs again takes its own count
+ * back (ops_string.c). */
 void cpu_run_block(Cpu *c, const Block *b) {
   const Insn *in = b->insn, *end = b->insn + b->n;
-  do exec_insn(c, in);
-  while (++in < end && !c->events);
+  const uint32_t wrap = c->code32 ? 0xFFFFFFFFu : 0xFFFFu;
+  uint32_t eip = c->eip;
+  uint64_t n = c->icount;
+  for (;;) {
+    c->icount = n;
+    c->insn_eip = eip;
+    c->insn_esp = c->r[ESP];
+    eip = (eip + in->len) & wrap;
+    c->eip = eip;
+    in->fn(c, in);
+    if (++in == end || c->events) break;
+    n++;
+  }
+  c->icount++;
 }
 
 /* Between blocks: take a pending interrupt if IF allows. After STI, MOV SS
@@ -269,17 +293,23 @@ static void step_debug(Cpu *c) {
   }
 }
 
-uint64_t cpu_run(Cpu *c, uint64_t max) {
-  const uint64_t start = c->icount;
-  c->events &= ~EV_STOP;
-  if (setjmp(c->fault_jmp)) {
-    c->last_block = NULL;
-    cpu_deliver_pending(c);
-  }
+/* The interpreter's inner loop: block after block while nothing needs the
+ * checks between blocks of run_blocks() (an event, the budget, a debug
+ * trap armed by the block just run: POPF, IRET and MOV DRn end blocks). */
+static void interpret(Cpu *c, uint64_t start, uint64_t max) {
+  do cpu_run_block(c, blocks_next(c));
+  while (!c->events && c->icount - start < max && !debug_active(c));
+}
+
+/* The loop of cpu_run, kept out of the function that calls setjmp (hence
+ * noinline): there the compiler must keep every local in memory, here c
+ * and the counts stay in registers. */
+__attribute__((noinline)) static void run_blocks(Cpu *c, uint64_t start, uint64_t max) {
   while (!(c->events & EV_STOP) && c->icount - start < max) {
     if (c->events) check_interrupts(c);
     if (c->halted) break;
     if (debug_active(c)) step_debug(c);
+    else if (c->accel == ACCEL_INTERP && !c->tracer) interpret(c, start, max);
     else {
       /* Chained JIT code keeps to the budget, and leaves each block to this
        * loop while something must look at every block. */
@@ -291,5 +321,15 @@ uint64_t cpu_run(Cpu *c, uint64_t max) {
       else if (c->accel == ACCEL_INTERP || !jit_exec(c, b)) cpu_run_block(c, b);
     }
   }
+}
+
+uint64_t cpu_run(Cpu *c, uint64_t max) {
+  const uint64_t start = c->icount;
+  c->events &= ~EV_STOP;
+  if (setjmp(c->fault_jmp)) {
+    c->last_block = NULL;
+    cpu_deliver_pending(c);
+  }
+  run_blocks(c, start, max);
   return c->icount - start;
 }
