@@ -313,14 +313,9 @@ const Block *blocks_find(Cpu *c, uint32_t phys) {
   return b && !b->invalid && b->phys == phys && b->mode == mode ? b : NULL;
 }
 
-const Block *blocks_next(Cpu *c) {
-  c->blocks->written = NULL;
+const Block *blocks_next_lookup(Cpu *c) {
   Block *prev = (Block *)c->last_block;
   uint32_t epoch = c->code_epoch;
-  if (prev && prev->link_epoch == epoch) {
-    if (prev->link_eip[0] == c->eip && prev->link[0]) return c->last_block = prev->link[0];
-    if (prev->link_eip[1] == c->eip && prev->link[1]) return c->last_block = prev->link[1];
-  }
   const Block *b = blocks_lookup(c);
   /* Link only if nothing was flushed or remapped meanwhile (prev may even
    * be gone if the arena was recycled). */

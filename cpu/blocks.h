@@ -61,8 +61,22 @@ const Block *blocks_find(Cpu *c, uint32_t phys);
 /* The block at CS:EIP, decoded now if absent or stale. May fault (fetch
  * beyond the CS limit, an instruction over 15 bytes). */
 const Block *blocks_lookup(Cpu *c);
+/* blocks_next() when c->last_block has no link for CS:EIP: blocks_lookup(),
+ * and the link is recorded. */
+const Block *blocks_next_lookup(Cpu *c);
 /* The block at CS:EIP, through c->last_block's links when they still hold,
- * else blocks_lookup() (and the link is recorded). */
-const Block *blocks_next(Cpu *c);
+ * else blocks_next_lookup(). Inline, since linked blocks are most block
+ * changes. A link holds only while code_epoch is what it was when the
+ * link was recorded, right after a lookup emptied the list of written
+ * blocks (blocks.c); every addition to that list bumps the epoch, so the
+ * list is still empty here and needs no emptying. */
+static inline const Block *blocks_next(Cpu *c) {
+  const Block *prev = c->last_block;
+  if (prev && prev->link_epoch == c->code_epoch) {
+    if (prev->link_eip[0] == c->eip && prev->link[0]) return c->last_block = prev->link[0];
+    if (prev->link_eip[1] == c->eip && prev->link[1]) return c->last_block = prev->link[1];
+  }
+  return blocks_next_lookup(c);
+}
 
 #endif

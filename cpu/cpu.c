@@ -234,11 +234,13 @@ void cpu_get_regs(Cpu *c, CpuRegs *out) {
   out->cpl = c->cpl;
 }
 
-/* One instruction at a time: TF, a DR7-enabled breakpoint, or a tracer
- * that watches every instruction. */
+/* TF or a DR7-enabled breakpoint: the guest's own debugging. */
+static inline bool debug_armed(const Cpu *c) { return (c->flags & F_TF) || (c->dr[7] & 0xFF); }
+
+/* One instruction at a time: the guest's debugging, or a tracer that
+ * watches every instruction. */
 static bool debug_active(const Cpu *c) {
-  return (c->flags & F_TF) || (c->dr[7] & 0xFF) ||
-         (c->tracer && (c->tracer->insn || c->tracer->before) && !c->tracer->wants);
+  return debug_armed(c) || (c->tracer && (c->tracer->insn || c->tracer->before) && !c->tracer->wants);
 }
 
 /* A tracer with a `wants` hook steps only through the blocks it names. */
@@ -293,12 +295,13 @@ static void step_debug(Cpu *c) {
   }
 }
 
-/* The interpreter's inner loop: block after block while nothing needs the
- * checks between blocks of run_blocks() (an event, the budget, a debug
- * trap armed by the block just run: POPF, IRET and MOV DRn end blocks). */
+/* The interpreter's inner loop when no tracer is attached: block after
+ * block while nothing needs the checks between blocks of run_blocks() (an
+ * event, the budget, a debug trap armed by the block just run: POPF, IRET
+ * and MOV DRn end blocks). */
 static void interpret(Cpu *c, uint64_t start, uint64_t max) {
   do cpu_run_block(c, blocks_next(c));
-  while (!c->events && c->icount - start < max && !debug_active(c));
+  while (!c->events && c->icount - start < max && !debug_armed(c));
 }
 
 /* The loop of cpu_run, kept out of the function that calls setjmp (hence

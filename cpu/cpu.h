@@ -198,13 +198,13 @@ typedef struct Cpu {
   jmp_buf fault_jmp;
   int pending_vector, pending_error; /* fault being delivered, error or -1 */
 
-  /* Soft TLBs for supervisor (CPL 0-2) and user (CPL 3) accesses; tlb
-   * points at the one for the current CPL. */
   /* Bumped whenever the mapping from CS:EIP to decoded blocks may have
    * changed (code written, TLB flushed, CS, mode or CPL changed): block
    * links made under an older epoch are not followed. */
   uint32_t code_epoch;
   const struct Block *last_block; /* the block that ran last, for linking */
+  /* Soft TLBs for supervisor (CPL 0-2) and user (CPL 3) accesses; tlb
+   * points at the one for the current CPL. */
   Tlb tlbs[2];
   Tlb *tlb;
   uint64_t pdpte[4]; /* PAE page-directory pointers, loaded with CR3 */

@@ -152,9 +152,21 @@ void phys_write(PhysMem *pm, uint32_t addr, int size, uint32_t value) {
   for (int i = 0; i < size; i++) write_byte(pm, addr + i, (uint8_t)(value >> (8 * i)));
 }
 
+/* Page by page, with memcpy where RAM backs it: the block cache reads up
+ * to a page of code per block it decodes, not worth a call per byte. */
 void phys_read_buf(PhysMem *pm, uint32_t addr, void *buf, size_t n) {
   uint8_t *b = buf;
-  for (size_t i = 0; i < n; i++) b[i] = read_byte(pm, addr + (uint32_t)i);
+  while (n) {
+    uint32_t page = addr >> PAGE_SHIFT;
+    uint32_t chunk = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+    if (chunk > n) chunk = (uint32_t)n;
+    if (pm->host[page]) memcpy(b, pm->host[page] + (addr & (PAGE_SIZE - 1)), chunk);
+    else
+      for (uint32_t i = 0; i < chunk; i++) b[i] = read_byte(pm, addr + i);
+    addr += chunk;
+    b += chunk;
+    n -= chunk;
+  }
 }
 
 /* Page by page, so that a DMA transfer over code reaches the code cache
