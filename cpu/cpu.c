@@ -172,17 +172,19 @@ static inline void exec_insn(Cpu *c, const Insn *in) {
 /* A block's instructions; stops early when an event is posted. This is
  * exec_insn() unrolled over the block with EIP and the instruction count
  * kept in registers: c->eip and c->icount are only stored, never loaded
- * back, so no instruction waits on the previous one's store of them. That holds because a
- * block's instructions fall through to each other: only its last one (a
- * D_END control transfer) or a handler that posts an event moves EIP, and
- * a fault leaves by longjmp with insn_eip and icount exact.
+ * back, so no instruction waits on the previous one's store of them. That
+ * holds because a block's instructions fall through to each other: only
+ * its last one (a D_END control transfer) or a handler that posts an
+ * event moves EIP, and a fault leaves by longjmp with insn_eip and icount
+ * exact. Inlined into the interpreter's loop (interpret()), which saves a
+ * call per block.
  *
  * c->icount is the number retired before the running instruction, which
  * is what a handler reading the clock (RDTSC, a device in --deterministic
  * time) must see. The last instruction's count is added to whatever its
  * handler left there: a REP slice that runs again takes its own count
  * back (ops_string.c). */
-void cpu_run_block(Cpu *c, const Block *b) {
+static inline __attribute__((always_inline)) void run_block(Cpu *c, const Block *b) {
   const Insn *in = b->insn, *end = b->insn + b->n;
   const uint32_t wrap = c->code32 ? 0xFFFFFFFFu : 0xFFFFu;
   uint32_t eip = c->eip;
@@ -199,6 +201,8 @@ void cpu_run_block(Cpu *c, const Block *b) {
   }
   c->icount++;
 }
+
+void cpu_run_block(Cpu *c, const Block *b) { run_block(c, b); }
 
 /* Between blocks: take a pending interrupt if IF allows. After STI, MOV SS
  * or POP SS one more instruction runs first: EV_IRQ stays posted, which
@@ -300,7 +304,7 @@ static void step_debug(Cpu *c) {
  * event, the budget, a debug trap armed by the block just run: POPF, IRET
  * and MOV DRn end blocks). */
 static void interpret(Cpu *c, uint64_t start, uint64_t max) {
-  do cpu_run_block(c, blocks_next(c));
+  do run_block(c, blocks_next(c));
   while (!c->events && c->icount - start < max && !debug_armed(c));
 }
 
