@@ -43,7 +43,7 @@ enum {
 /* A segment register with its hidden descriptor cache. In real mode the
  * base is selector*16 and the limit stays what it was (normally 0xFFFF). */
 typedef struct Segment {
-  uint16_t sel;
+  _Alignas(32) uint16_t sel; /* 32 bytes a segment: c->seg[i] is a shift away */
   uint32_t base;
   uint32_t limit; /* in bytes, granularity applied */
   uint16_t attr;  /* descriptor bits 40..55: type, S, DPL, P, AVL, L, D/B, G */
