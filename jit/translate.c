@@ -769,19 +769,18 @@ static void emit_block_end(Tr *t, const Insn *in) {
  *   cmp  edx, [rbx+seg.hi] ; ja slow
  *   add  ecx, [rbx+seg.base]                           ; linear address
  * tlb:
- *   mov  eax, ecx ; shr eax, 12 ; and eax, TLB_SIZE-1
- *   lea  eax, [rax+rax*2]                              ; entry = tlb + eax*8
+ *   mov  eax, ecx ; shr eax, 7 ; and eax, (TLB_SIZE-1) << 5 ; entry = tlb + eax
  *   mov  r8, [rbx+tlb]
  *   lea  edx, [rcx+size-1] ; and edx, ~0xFFF           ; the last byte's page:
- *   cmp  edx, [r8+rax*8+tag_read|tag_write] ; jne slow ;  not the first's if it crosses
- *   add  rcx, [r8+rax*8+addend]                        ; host address
+ *   cmp  edx, [r8+rax+tag_read|tag_write] ; jne slow   ;  not the first's if it crosses
+ *   add  rcx, [r8+rax+addend]                          ; host address
  *   mov  eax, [rcx] ; mov [rbx+r(reg)], eax            ; (load: al|ax|eax)
  *   mov  eax, [rbx+r(reg)] ; mov [rcx], eax            ; (store; or mov [rcx], imm)
  *   jmp  done
  * slow:
  *   <handler call>
  * done: */
-_Static_assert(sizeof(TlbEntry) == 24, "translate.c indexes the TLB as 3 * 8 bytes");
+_Static_assert(sizeof(TlbEntry) == 32, "translate.c indexes the TLB as (lin >> 12) << 5");
 
 static bool is_mem_mov(const Insn *in) {
   Handler fn = handler_of(in);
@@ -837,17 +836,16 @@ static int offset_fast_path(Tr *t, int segment, int size, int acc, size_t *slow)
   emit_alu_load(e, HA_ADD, 4, H_RCX, field(seg + (int32_t)offsetof(Segment, base)));
   emit_patch_rel32(e, flat, emit_size(e));
   emit_mov_reg(e, 4, H_RAX, H_RCX);
-  emit_shift_imm(e, HS_SHR, 4, H_RAX, 12);
-  emit_alu_imm(e, HA_AND, 4, H_RAX, TLB_SIZE - 1);
-  emit_lea(e, 4, H_RAX, hmem_idx(H_RAX, H_RAX, 1, 0));
+  emit_shift_imm(e, HS_SHR, 4, H_RAX, 12 - 5);
+  emit_alu_imm(e, HA_AND, 4, H_RAX, (TLB_SIZE - 1) << 5);
   emit_load(e, 8, H_R8, field(OFF(tlb)));
   emit_lea(e, 4, H_RDX, hmem(H_RCX, size - 1));
   emit_alu_imm(e, HA_AND, 4, H_RDX, ~0xFFFu);
   int32_t tag = acc & SEG_OK_W ? (int32_t)offsetof(TlbEntry, tag_write)
                                : (int32_t)offsetof(TlbEntry, tag_read);
-  emit_alu_load(e, HA_CMP, 4, H_RDX, hmem_idx(H_R8, H_RAX, 3, tag));
+  emit_alu_load(e, HA_CMP, 4, H_RDX, hmem_idx(H_R8, H_RAX, 0, tag));
   slow[n++] = emit_jcc(e, HC_NE, -1);
-  emit_alu_load(e, HA_ADD, 8, H_RCX, hmem_idx(H_R8, H_RAX, 3, (int32_t)offsetof(TlbEntry, addend)));
+  emit_alu_load(e, HA_ADD, 8, H_RCX, hmem_idx(H_R8, H_RAX, 0, (int32_t)offsetof(TlbEntry, addend)));
   return n;
 }
 

@@ -17,7 +17,8 @@
 #define TLB_WPROT 2u
 
 typedef struct TlbEntry {
-  uint32_t tag_read;  /* linear page address if readable via host, else invalid */
+  /* 32 bytes an entry, so that indexing is a shift (here and in the JIT) */
+  _Alignas(32) uint32_t tag_read; /* linear page address if readable via host, else invalid */
   uint32_t tag_write; /* linear page address if writable via host, else invalid */
   uint32_t ppage;     /* physical page number the entry maps to */
   uint32_t global;    /* a global page (CR4.PGE): survives CR3 writes */
