@@ -279,9 +279,12 @@ static void load_greg(Tr *t, int hreg, int r, int size) {
   else emit_movzx_load(&t->e, size, hreg, greg(r, size));
 }
 
-/* The record's op and size (carry 0):  mov dword [rbx+lf.op], op | size<<8 */
-static void set_lf_op(Tr *t, int op, int size) {
-  emit_store_imm(&t->e, 4, field(OFF(lf.op)), (uint32_t)op | (uint32_t)size << 8);
+/* The record's op and size, clearing lf.carry:
+ *   mov dword [rbx+lf.op], op | size<<8
+ * or keeping it (INC/DEC/ADC/SBB, which stored their carry there first):
+ *   mov word [rbx+lf.op], op | size<<8 */
+static void set_lf_op(Tr *t, int op, int size, bool keep_carry) {
+  emit_store_imm(&t->e, keep_carry ? 2 : 4, field(OFF(lf.op)), (uint32_t)op | (uint32_t)size << 8);
   t->lf_op = op;
   t->lf_size = size;
 }
@@ -330,7 +333,7 @@ static void inline_alu(Tr *t, int op, int size, AluOpnd a, AluOpnd b) {
     if (size < 4 && (op == G_ADD || op == G_SUB || op == G_CMP))
       emit_movzx_reg(&t->e, size, H_RAX, H_RAX);
     emit_store(&t->e, 4, field(OFF(lf.res)), H_RAX);
-    set_lf_op(t, lazy_of(op), size);
+    set_lf_op(t, lazy_of(op), size, false);
   } else {
     t->lf_op = -1;
   }
@@ -384,7 +387,7 @@ static void inline_shift(Tr *t, const Insn *in) {
   if (size < 4) emit_movzx_reg(e, size, H_RAX, H_RAX);
   if (t->flags_live) {
     emit_store(e, 4, field(OFF(lf.res)), H_RAX);
-    set_lf_op(t, sar ? LF_SAR : in->aux == SH_SHR ? LF_SHR : LF_SHL, size);
+    set_lf_op(t, sar ? LF_SAR : in->aux == SH_SHR ? LF_SHR : LF_SHL, size, false);
   }
   emit_store(e, size, greg(in->rm, size), H_RAX);
   if (n < 0) emit_patch_rel32(e, zero, emit_size(e));
@@ -408,7 +411,7 @@ static void inline_neg(Tr *t, const Insn *in) {
     emit_store_imm(e, 4, field(OFF(lf.a)), 0);
     emit_store(e, 4, field(OFF(lf.b)), H_RDX);
     emit_store(e, 4, field(OFF(lf.res)), H_RAX);
-    set_lf_op(t, LF_SUB, size);
+    set_lf_op(t, LF_SUB, size, false);
   } else {
     t->lf_op = -1;
   }
@@ -440,10 +443,7 @@ static void inline_adc_sbb(Tr *t, int op, int size, AluOpnd a, AluOpnd b) {
   if (size < 4) emit_movzx_reg(e, size, H_RAX, H_RAX);
   if (t->flags_live) {
     emit_store(e, 4, field(OFF(lf.res)), H_RAX);
-    int lf = sbb ? LF_SBB : LF_ADC;
-    emit_store_imm(e, 2, field(OFF(lf.op)), (uint32_t)lf | (uint32_t)size << 8);
-    t->lf_op = lf;
-    t->lf_size = size;
+    set_lf_op(t, sbb ? LF_SBB : LF_ADC, size, true);
   } else {
     t->lf_op = -1;
   }
@@ -555,10 +555,7 @@ static void inline_incdec(Tr *t, int size, bool dec, AluOpnd o) {
   if (size < 4) emit_movzx_reg(e, size, H_RAX, H_RAX);
   if (t->flags_live) {
     emit_store(e, 4, field(OFF(lf.res)), H_RAX);
-    int op = dec ? LF_DEC : LF_INC;
-    emit_store_imm(e, 2, field(OFF(lf.op)), (uint32_t)op | (uint32_t)size << 8);
-    t->lf_op = op;
-    t->lf_size = size;
+    set_lf_op(t, dec ? LF_DEC : LF_INC, size, true);
   } else {
     t->lf_op = -1;
   }
@@ -597,7 +594,7 @@ static void inline_imul(Tr *t, const Insn *in) {
     emit_store(e, 4, field(OFF(lf.a)), H_RAX);
     emit_store(e, 4, field(OFF(lf.b)), H_RDX);
     emit_store(e, 4, field(OFF(lf.res)), H_RAX);
-    set_lf_op(t, LF_MUL, 4);
+    set_lf_op(t, LF_MUL, 4, false);
   } else {
     t->lf_op = -1;
   }
